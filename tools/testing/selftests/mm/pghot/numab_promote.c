@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * NUMA balancing in memory-tiering mode (kernel.numa_balancing=2) promotes
+ * a hot set from the lower tier (node 1) to the top tier (node 0), leaves
+ * the cold rest alone, and loses no byte on the way.
+ */
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+#include "tier_util.h"
+
+#define MB		(1UL << 20)
+#define TOTAL		(256 * MB)
+#define HOT		(32 * MB)
+#define SEED		0x5eed0001ULL
+#define DEADLINE	30.0
+
+FIXTURE(numab) {
+	char *buf;
+};
+
+FIXTURE_SETUP(numab)
+{
+	self->buf = MAP_FAILED;
+	if (getuid())
+		SKIP(return, "must run as root");
+	if ((tier_memory_nodes() & 3) != 3 || tier_of_node(1) <= tier_of_node(0))
+		SKIP(return, "needs node1 in a lower tier than node0");
+	if (tier_set_knob("/proc/sys/kernel/numa_balancing", "2"))
+		SKIP(return, "no NUMA balancing");
+	self->buf = mmap(NULL, TOTAL, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	/* No THP: the counts below are in base pages. */
+	ASSERT_EQ(0, madvise(self->buf, TOTAL, MADV_NOHUGEPAGE));
+	ASSERT_EQ(0, tier_mbind(self->buf, TOTAL, 1));
+	tier_fill(self->buf, TOTAL, SEED);
+	ASSERT_EQ(TOTAL / tier_page_size, tier_pages_on_node(self->buf, TOTAL, 1));
+	/* Let NUMA balancing decide where the pages belong from now on. */
+	ASSERT_EQ(0, tier_mbind(self->buf, TOTAL, -1));
+}
+
+FIXTURE_TEARDOWN(numab)
+{
+	if (self->buf != MAP_FAILED)
+		munmap(self->buf, TOTAL);
+	tier_restore_all();
+}
+
+TEST_F_TIMEOUT(numab, hot_set_promoted, 90)
+{
+	size_t hot_pages = HOT / tier_page_size;
+	size_t cold_pages = (TOTAL - HOT) / tier_page_size;
+	long long promoted0 = tier_vmstat("pgpromote_success");
+	long long faults0 = tier_vmstat("numa_hint_faults");
+	double start = tier_now(), elapsed = 0;
+	size_t hot_on0 = 0, cold_on0;
+	int pass = 0;
+
+	while (elapsed < DEADLINE) {
+		tier_touch(self->buf, HOT);
+		if (++pass % 16 == 0) {
+			hot_on0 = tier_pages_on_node(self->buf, HOT, 0);
+			if (hot_on0 * 100 >= hot_pages * 99)
+				break;
+		}
+		elapsed = tier_now() - start;
+	}
+	hot_on0 = tier_pages_on_node(self->buf, HOT, 0);
+	cold_on0 = tier_pages_on_node(self->buf + HOT, TOTAL - HOT, 0);
+	TH_LOG("after %.1fs: hot %zu/%zu on node0, cold %zu/%zu on node0",
+	       tier_now() - start, hot_on0, hot_pages, cold_on0, cold_pages);
+	TH_LOG("pgpromote_success +%lld, numa_hint_faults +%lld",
+	       tier_vmstat("pgpromote_success") - promoted0,
+	       tier_vmstat("numa_hint_faults") - faults0);
+	EXPECT_GE(hot_on0 * 100, hot_pages * 99);
+	EXPECT_LE(cold_on0 * 100, cold_pages);
+	EXPECT_GT(tier_vmstat("pgpromote_success"), promoted0);
+	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
+}
+
+TEST_HARNESS_MAIN
