@@ -86,4 +86,5 @@ static struct kunit_suite memory_tiers_test_suite = {
 	.name = "memory_tiers",
 	.test_cases = memory_tiers_test_cases,
 };
+
 kunit_test_suite(memory_tiers_test_suite);

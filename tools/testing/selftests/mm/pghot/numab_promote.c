@@ -10,7 +10,7 @@
 #include "../../kselftest_harness.h"
 #include "tier_util.h"
 
-#define MB		(1UL << 20)
+#define MB		(1024UL * 1024)
 #define TOTAL		(256 * MB)
 #define HOT		(32 * MB)
 #define SEED		0x5eed0001ULL

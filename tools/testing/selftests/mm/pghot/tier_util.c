@@ -254,12 +254,12 @@ long tier_verify(const void *addr, size_t len, uint64_t seed)
 
 uint64_t tier_touch(const void *addr, size_t len)
 {
-	const volatile uint64_t *p = addr;
+	const uint64_t *p = addr;
 	uint64_t sum = 0;
 	size_t off;
 
 	for (off = 0; off < len; off += tier_page_size)
-		sum += p[off / sizeof(*p)];
+		sum += __atomic_load_n(&p[off / sizeof(*p)], __ATOMIC_RELAXED);
 	return sum;
 }
 

@@ -14,7 +14,6 @@
 
 #define TIER_MPOL_DEFAULT	0
 #define TIER_MPOL_BIND		2
-#define TIER_MPOL_MF_MOVE	(1 << 1)
 
 #define TIER_MAX_NODES		8
 
