@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pghot core: hotness records for the pages of lower-tier nodes, and
+ * pghot_record_access(), the one call every access source makes.
+ *
+ * Each section of a lower-tier node gets a &struct pghot_map holding one
+ * unsigned long record per page.  Maps are created when a node's memory
+ * comes online in a lower tier and freed when it goes offline or the node
+ * moves to the top tier; the top tier has none.  Records are updated
+ * lock-free; the kmigrated thread of the node promotes ready pages.
+ */
+#define pr_fmt(fmt) "pghot: " fmt
+
+#include <linux/memory.h>
+#include <linux/memory-tiers.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/mutex.h>
+#include <linux/pghot.h>
+#include <linux/slab.h>
+#include <linux/vmstat.h>
+
+#include "pghot.h"
+
+DEFINE_STATIC_KEY_ARRAY_FALSE(pghot_src_keys, PGHOT_NR_SRC);
+
+/*
+ * pghot_lock serializes changes of which nodes are tracked: map creation
+ * and removal, pghot_nodes[] allocation, pghot_toptier, and starting and
+ * stopping kmigrated.  Taken from the memory hotplug notifier and at init.
+ */
+DEFINE_MUTEX(pghot_lock);
+
+/* Allocated once for every node that ever had memory; never freed. */
+struct pghot_node *pghot_nodes[MAX_NUMNODES];
+
+/*
+ * Top-tier nodes with memory: valid promotion targets.  Written under
+ * pghot_lock, read locklessly by pghot_record(); a reader racing with a
+ * tier change may see either mask.
+ */
+nodemask_t pghot_toptier;
+
+/**
+ * pghot_rec_update() - Compute a record after one more access.
+ * @old: the record before the access.
+ * @nid: the node the page should be promoted to.
+ * @now: the time of the access, in jiffies.
+ * @window: accesses further apart than this (jiffies) do not add up.
+ * @threshold: accesses within @window that make the page ready.
+ *
+ * An empty record, a new target node, or an access more than @window
+ * after the last one starts a new count at 1; otherwise the count goes
+ * up, saturating at %PGHOT_COUNT_MAX.  The page is ready while the count
+ * is at least @threshold.
+ *
+ * Return: the new record.
+ */
+unsigned long pghot_rec_update(unsigned long old, int nid, unsigned long now,
+			       unsigned long window, unsigned int threshold)
+{
+	unsigned long count = pghot_rec_count(old);
+
+	if (!count || pghot_rec_nid(old) != nid ||
+	    pghot_age(pghot_rec_time(old), now) > window)
+		count = 1;
+	else if (count < PGHOT_COUNT_MAX)
+		count++;
+	return pghot_rec_make(nid, count, now, count >= threshold);
+}
+
+static void pghot_ready_add(struct pghot_map *map, long delta)
+{
+	struct pghot_node *pn;
+
+	atomic_add(delta, &map->nr_ready);
+	/* Maps of no node exist only in the KUnit tests. */
+	if (map->nid == NUMA_NO_NODE)
+		return;
+	pn = READ_ONCE(pghot_nodes[map->nid]);
+	if (!pn)
+		return;
+	if (atomic_long_add_return(delta, &pn->nr_ready) == 1 && delta > 0)
+		kmigrated_wake(pn);
+}
+
+/**
+ * pghot_map_record() - Record an access to one page of a section.
+ * @map: the section's records.
+ * @idx: the page's index in the section.
+ * @nid: the node to promote the page to.
+ * @now: the time of the access, in jiffies.
+ *
+ * Updates the record with try_cmpxchg(), then keeps the ready counts of
+ * the section and the node in step with the ready bit, marks the record's
+ * chunk for kmigrated, and wakes kmigrated when the node had nothing ready.
+ *
+ * Return: 1 if the page became ready, 0 otherwise.
+ */
+int pghot_map_record(struct pghot_map *map, unsigned long idx, int nid,
+		     unsigned long now)
+{
+	unsigned long window = READ_ONCE(pghot_window_jiffies);
+	unsigned int threshold = READ_ONCE(pghot_threshold);
+	unsigned long *rec = &map->records[idx];
+	unsigned long old = READ_ONCE(*rec), new;
+
+	do {
+		new = pghot_rec_update(old, nid, now, window, threshold);
+	} while (!try_cmpxchg(rec, &old, new));
+
+	if (!((old ^ new) & PGHOT_READY))
+		return 0;
+	if (new & PGHOT_READY) {
+		set_bit(idx / PGHOT_CHUNK, map->ready_chunks);
+		pghot_ready_add(map, 1);
+		count_vm_event(PGHOT_READY_PAGES);
+		return 1;
+	}
+	pghot_ready_add(map, -1);
+	return 0;
+}
+
+/**
+ * pghot_map_take() - Take a record for promotion, leaving it empty.
+ * @map: the section's records.
+ * @idx: the page's index in the section.
+ *
+ * Return: the record as it was.
+ */
+unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx)
+{
+	unsigned long old = xchg(&map->records[idx], 0);
+
+	if (old & PGHOT_READY)
+		pghot_ready_add(map, -1);
+	return old;
+}
+
+/**
+ * pghot_record() - Record an access to a page, whoever saw it.
+ * @pfn: any page of the folio that was accessed.
+ * @nid: the node to promote it to, or %NUMA_NO_NODE for the nearest
+ *       top-tier node of the page's node.
+ * @now: the time of the access, in jiffies.
+ *
+ * The record of a folio is the one of its first page.  Safe in any
+ * context that may take rcu_read_lock(); the map is found under RCU, so
+ * a concurrent hot-remove cannot free it under us.
+ *
+ * Return: 0 when recorded; -EINVAL for a PFN that is not online memory or
+ * a @nid that is not a top-tier node with memory; -ENOENT when the page's
+ * node is not tracked (it is in the top tier).
+ */
+int pghot_record(unsigned long pfn, int nid, unsigned long now)
+{
+	struct pghot_map *map;
+	struct page *page;
+	int ret = 0;
+
+	if (nid != NUMA_NO_NODE &&
+	    (nid < 0 || nid >= MAX_NUMNODES || !node_isset(nid, pghot_toptier)))
+		return -EINVAL;
+	page = pfn_to_online_page(pfn);
+	if (!page)
+		return -EINVAL;
+	/* Racy against a split, which at worst credits a neighbouring page. */
+	pfn = folio_pfn(page_folio(page));
+
+	rcu_read_lock();
+	map = rcu_dereference(__pfn_to_section(pfn)->pghot_map);
+	if (!map) {
+		ret = -ENOENT;
+		goto out;
+	}
+	if (nid == NUMA_NO_NODE) {
+		nid = READ_ONCE(pghot_nodes[map->nid]->target);
+		if (nid == NUMA_NO_NODE) {
+			ret = -ENOENT;
+			goto out;
+		}
+	}
+	pghot_map_record(map, pfn & (PAGES_PER_SECTION - 1), nid, now);
+	count_vm_event(PGHOT_RECORDED_ACCESSES);
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
+ * pghot_record_access() - Report an access to a page.
+ * @pfn: the page that was accessed.
+ * @nid: the node it should be promoted to, usually the node of the CPU
+ *       that accessed it, or %NUMA_NO_NODE when the source cannot tell;
+ *       pghot then uses the nearest top-tier node of the page's node.
+ * @src: the reporting source, an &enum pghot_src.
+ * @now: when the access happened, in jiffies.
+ *
+ * Callable from any context that may take rcu_read_lock(), including
+ * under spinlocks and with interrupts off, but not from NMI context.
+ *
+ * Return: 0 when the access was recorded; -EOPNOTSUPP when @src is
+ * disabled; -EINVAL for an unknown @src, a PFN that is not online memory,
+ * or a @nid that is not a top-tier node with memory; -ENOENT when the page
+ * is not in a lower tier.
+ */
+int pghot_record_access(unsigned long pfn, int nid, int src, unsigned long now)
+{
+	enum vm_event_item item;
+	int ret;
+
+	switch (src) {
+	case PGHOT_HW_HINTS:
+		if (!pghot_src_enabled(PGHOT_HW_HINTS))
+			return -EOPNOTSUPP;
+		item = PGHOT_RECORDED_HWHINTS;
+		break;
+	case PGHOT_PGTABLE_SCAN:
+		if (!pghot_src_enabled(PGHOT_PGTABLE_SCAN))
+			return -EOPNOTSUPP;
+		item = PGHOT_RECORDED_PGTSCANS;
+		break;
+	case PGHOT_HINT_FAULT:
+		if (!pghot_src_enabled(PGHOT_HINT_FAULT))
+			return -EOPNOTSUPP;
+		item = PGHOT_RECORDED_HINTFAULTS;
+		break;
+	default:
+		return -EINVAL;
+	}
+	ret = pghot_record(pfn, nid, now);
+	if (!ret)
+		count_vm_event(item);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(pghot_record_access);
+
+struct pghot_map *pghot_map_alloc(int nid)
+{
+	struct pghot_map *map = kzalloc_node(sizeof(*map), GFP_KERNEL, nid);
+
+	if (!map)
+		return NULL;
+	map->records = kvcalloc_node(PAGES_PER_SECTION, sizeof(*map->records),
+				     GFP_KERNEL, nid);
+	if (!map->records) {
+		kfree(map);
+		return NULL;
+	}
+	map->nid = nid;
+	return map;
+}
+
+void pghot_map_free(struct pghot_map *map)
+{
+	kvfree(map->records);
+	kfree(map);
+}
+
+/* The node of an online section, from its first present subsection. */
+static int pghot_section_nid(unsigned long pfn)
+{
+	unsigned long end = pfn + PAGES_PER_SECTION;
+	struct page *page;
+
+	for (; pfn < end; pfn += PAGES_PER_SUBSECTION) {
+		page = pfn_to_online_page(pfn);
+		if (page)
+			return page_to_nid(page);
+	}
+	return NUMA_NO_NODE;
+}
+
+/*
+ * Give every online section of @pn's node a map if @track, and take the
+ * maps of offline sections (or all of them if !@track) onto @dead.
+ */
+static void pghot_sync_sections(struct pghot_node *pn, bool track,
+				struct list_head *dead)
+{
+	unsigned long pfn = ALIGN_DOWN(node_start_pfn(pn->nid), PAGES_PER_SECTION);
+	unsigned long end = node_end_pfn(pn->nid);
+	struct pghot_map *map;
+	struct mem_section *ms;
+	bool want;
+
+	for (; pfn < end; pfn += PAGES_PER_SECTION) {
+		if (pfn_to_section_nr(pfn) >= NR_MEM_SECTIONS)
+			break;
+		ms = __pfn_to_section(pfn);
+		if (!ms)
+			continue;
+		map = rcu_dereference_protected(ms->pghot_map,
+						lockdep_is_held(&pghot_lock));
+		want = track && online_section(ms) &&
+		       pghot_section_nid(pfn) == pn->nid;
+		if (want && !map) {
+			map = pghot_map_alloc(pn->nid);
+			if (!map) {
+				pr_warn_ratelimited("no memory for the records of node %d section %lu\n",
+						    pn->nid, pfn_to_section_nr(pfn));
+				continue;
+			}
+			rcu_assign_pointer(ms->pghot_map, map);
+		} else if (!want && map && map->nid == pn->nid) {
+			RCU_INIT_POINTER(ms->pghot_map, NULL);
+			list_add(&map->free, dead);
+		}
+	}
+}
+
+/* The nearest top-tier node with memory, by SLIT distance. */
+static int pghot_nearest_toptier(int nid)
+{
+	int n, best = NUMA_NO_NODE;
+
+	for_each_node_mask(n, pghot_toptier) {
+		if (best == NUMA_NO_NODE ||
+		    node_distance(nid, n) < node_distance(nid, best))
+			best = n;
+	}
+	return best;
+}
+
+static struct pghot_node *pghot_node_get(int nid)
+{
+	struct pghot_node *pn = pghot_nodes[nid];
+
+	if (pn)
+		return pn;
+	pn = kzalloc(sizeof(*pn), GFP_KERNEL);
+	if (!pn)
+		return NULL;
+	pn->nid = nid;
+	pn->target = NUMA_NO_NODE;
+	init_waitqueue_head(&pn->wait);
+	spin_lock_init(&pn->rl_lock);
+	pn->rl_start = jiffies;
+	WRITE_ONCE(pghot_nodes[nid], pn);
+	return pn;
+}
+
+/*
+ * Bring the tracked nodes in line with the memory tiers: lower-tier nodes
+ * with memory get maps for their online sections and a kmigrated thread;
+ * other nodes lose both.  Called at init and after every memory online or
+ * offline, which is when 6.12 changes tiers.
+ */
+static void pghot_sync_nodes(void)
+{
+	struct pghot_map *map, *next;
+	struct pghot_node *pn;
+	nodemask_t toptier = NODE_MASK_NONE;
+	LIST_HEAD(dead);
+	int nid;
+	bool track;
+
+	lockdep_assert_held(&pghot_lock);
+	for_each_node_state(nid, N_MEMORY) {
+		if (node_is_toptier(nid))
+			node_set(nid, toptier);
+	}
+	pghot_toptier = toptier;
+
+	for_each_node(nid) {
+		track = node_state(nid, N_MEMORY) && !node_isset(nid, toptier);
+		/* Top-tier nodes need one too: it holds their rate limit. */
+		pn = node_state(nid, N_MEMORY) ? pghot_node_get(nid) : pghot_nodes[nid];
+		if (!pn)
+			continue;
+		WRITE_ONCE(pn->target, pghot_nearest_toptier(nid));
+		if (!track && pn->kmigrated)
+			kmigrated_stop(pn);
+		pghot_sync_sections(pn, track, &dead);
+		if (track && !pn->kmigrated && kmigrated_start(pn))
+			pr_warn("cannot start kmigrated for node %d\n", nid);
+		if (track != pn->tracked)
+			pr_info("%s node %d (promotion target %d)\n",
+				track ? "tracking" : "no longer tracking", nid, pn->target);
+		pn->tracked = track;
+	}
+
+	if (list_empty(&dead))
+		return;
+	/* Readers find maps under RCU: wait for them once for all maps. */
+	synchronize_rcu();
+	list_for_each_entry_safe(map, next, &dead, free) {
+		atomic_long_sub(atomic_read(&map->nr_ready),
+				&pghot_nodes[map->nid]->nr_ready);
+		pghot_map_free(map);
+	}
+}
+
+static int pghot_memory_callback(struct notifier_block *nb,
+				 unsigned long action, void *arg)
+{
+	switch (action) {
+	case MEM_ONLINE:
+	case MEM_OFFLINE:
+		mutex_lock(&pghot_lock);
+		pghot_sync_nodes();
+		mutex_unlock(&pghot_lock);
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static int __init pghot_init(void)
+{
+	int ret;
+
+	pghot_register_sysctls();
+	/* After memory-tiers' callback (MEMTIER_HOTPLUG_PRI) has set the tier. */
+	ret = hotplug_memory_notifier(pghot_memory_callback, DEFAULT_CALLBACK_PRI);
+	if (ret)
+		return ret;
+	mutex_lock(&pghot_lock);
+	pghot_sync_nodes();
+	mutex_unlock(&pghot_lock);
+	return 0;
+}
+late_initcall(pghot_init);

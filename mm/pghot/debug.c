@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * pghot debugfs (CONFIG_PGHOT_DEBUG), in /sys/kernel/debug/pghot/:
+ *
+ *   record  write "PFN NID [COUNT]" lines: record COUNT accesses (default
+ *           1) to PFN for promotion to NID (-1: the default target),
+ *           without any source; fails with pghot_record()'s error
+ *   nodes   read: per-node state and record statistics
+ *   kick    write a node id: run one kmigrated pass even with nothing ready
+ *   bench   read: cost of pghot_record_access() against atomic_long_inc()
+ *           on the same records (needs vm.pghot_record_hwhints_enable=1)
+ *
+ * A debugging aid for tests and developers, not an ABI.
+ */
+#include <linux/debugfs.h>
+#include <linux/ktime.h>
+#include <linux/mm.h>
+#include <linux/pghot.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "pghot.h"
+
+static ssize_t pghot_record_write(struct file *file, const char __user *ubuf,
+				  size_t count, loff_t *ppos)
+{
+	char *buf, *line, *cur;
+	unsigned long pfn;
+	unsigned int n, i;
+	int nid, ret = 0;
+
+	if (count > PAGE_SIZE)
+		return -E2BIG;
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	cur = buf;
+	while (!ret && (line = strsep(&cur, "\n"))) {
+		if (!*line)
+			continue;
+		n = 1;
+		if (sscanf(line, "%lu %d %u", &pfn, &nid, &n) < 2 || !n || n > 64) {
+			ret = -EINVAL;
+			break;
+		}
+		for (i = 0; i < n && !ret; i++)
+			ret = pghot_record(pfn, nid, jiffies);
+		cond_resched();
+	}
+	kfree(buf);
+	return ret ? ret : count;
+}
+
+static const struct file_operations pghot_record_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= pghot_record_write,
+	.llseek	= noop_llseek,
+};
+
+/* Count the node's non-empty and ready records, section by section. */
+static void pghot_node_stats(struct pghot_node *pn, unsigned long *sections,
+			     unsigned long *used, unsigned long *ready)
+{
+	unsigned long pfn = ALIGN_DOWN(node_start_pfn(pn->nid), PAGES_PER_SECTION);
+	unsigned long end = node_end_pfn(pn->nid), i, rec;
+	struct pghot_map *map;
+
+	*sections = *used = *ready = 0;
+	for (; pfn < end; pfn += PAGES_PER_SECTION) {
+		rcu_read_lock();
+		map = rcu_dereference(__pfn_to_section(pfn)->pghot_map);
+		if (map && map->nid == pn->nid) {
+			(*sections)++;
+			for (i = 0; i < PAGES_PER_SECTION; i++) {
+				rec = READ_ONCE(map->records[i]);
+				*used += !!rec;
+				*ready += !!(rec & PGHOT_READY);
+			}
+		}
+		rcu_read_unlock();
+		cond_resched();
+	}
+}
+
+static int pghot_nodes_show(struct seq_file *m, void *v)
+{
+	unsigned long sections, used, ready;
+	struct pghot_node *pn;
+	int nid;
+
+	mutex_lock(&pghot_lock);
+	for_each_node(nid) {
+		pn = pghot_nodes[nid];
+		if (!pn || !pn->tracked)
+			continue;
+		pghot_node_stats(pn, &sections, &used, &ready);
+		seq_printf(m, "node %d target %d sections %lu records %lu used %lu ready %lu nr_ready %ld",
+			   nid, pn->target, sections, sections * PAGES_PER_SECTION,
+			   used, ready, atomic_long_read(&pn->nr_ready));
+		seq_printf(m, " kmigrated %d last_pass_ns %llu last_pass_sections %lu last_pass_ready %lu\n",
+			   pn->kmigrated ? task_pid_nr(pn->kmigrated) : -1,
+			   READ_ONCE(pn->last_pass_ns),
+			   READ_ONCE(pn->last_pass_sections),
+			   READ_ONCE(pn->last_pass_ready));
+	}
+	mutex_unlock(&pghot_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pghot_nodes);
+
+static ssize_t pghot_kick_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct pghot_node *pn;
+	int nid, ret;
+
+	ret = kstrtoint_from_user(ubuf, count, 0, &nid);
+	if (ret)
+		return ret;
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		return -EINVAL;
+	mutex_lock(&pghot_lock);
+	pn = pghot_nodes[nid];
+	if (pn && pn->kmigrated) {
+		WRITE_ONCE(pn->kick, true);
+		wake_up(&pn->wait);
+	} else {
+		ret = -ENOENT;
+	}
+	mutex_unlock(&pghot_lock);
+	return ret ? ret : count;
+}
+
+static const struct file_operations pghot_kick_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= pghot_kick_write,
+	.llseek	= noop_llseek,
+};
+
+/*
+ * Time pghot_record_access() on every page of one tracked section, a few
+ * rounds, against atomic_long_inc() on the same records.  The threshold
+ * is raised meanwhile so that no page becomes ready and wakes kmigrated;
+ * the records are cleared afterwards.
+ */
+#define PGHOT_BENCH_ROUNDS	4
+
+static int pghot_bench_show(struct seq_file *m, void *v)
+{
+	unsigned long base = 0, pfn, i, round;
+	unsigned int threshold;
+	struct pghot_map *map = NULL;
+	struct pghot_node *pn;
+	u64 t0, t_rec, t_inc;
+	int nid, err = 0;
+
+	if (!pghot_src_enabled(PGHOT_HW_HINTS))
+		return -EOPNOTSUPP;
+	mutex_lock(&pghot_lock);
+	for_each_node(nid) {
+		pn = pghot_nodes[nid];
+		if (!pn || !pn->tracked)
+			continue;
+		base = ALIGN_DOWN(node_start_pfn(nid), PAGES_PER_SECTION);
+		for (; base < node_end_pfn(nid); base += PAGES_PER_SECTION) {
+			map = rcu_dereference_protected(__pfn_to_section(base)->pghot_map,
+							lockdep_is_held(&pghot_lock));
+			if (map)
+				break;
+		}
+		if (map)
+			break;
+	}
+	if (!map) {
+		mutex_unlock(&pghot_lock);
+		return -ENOENT;
+	}
+	threshold = READ_ONCE(pghot_threshold);
+	WRITE_ONCE(pghot_threshold, PGHOT_COUNT_MAX);
+
+	t0 = ktime_get_ns();
+	for (round = 0; round < PGHOT_BENCH_ROUNDS; round++)
+		for (i = 0, pfn = base; i < PAGES_PER_SECTION; i++, pfn++)
+			err |= pghot_record_access(pfn, NUMA_NO_NODE, PGHOT_HW_HINTS, jiffies);
+	t_rec = ktime_get_ns() - t0;
+
+	t0 = ktime_get_ns();
+	for (round = 0; round < PGHOT_BENCH_ROUNDS; round++)
+		for (i = 0; i < PAGES_PER_SECTION; i++)
+			atomic_long_inc((atomic_long_t *)&map->records[i]);
+	t_inc = ktime_get_ns() - t0;
+
+	for (i = 0; i < PAGES_PER_SECTION; i++)
+		pghot_map_take(map, i);
+	WRITE_ONCE(pghot_threshold, threshold);
+	mutex_unlock(&pghot_lock);
+
+	i = PGHOT_BENCH_ROUNDS * PAGES_PER_SECTION;
+	seq_printf(m, "calls %lu record_access_ns %llu atomic_long_inc_ns %llu ratio_x100 %llu errors %d\n",
+		   i, div64_u64(t_rec, i), div64_u64(t_inc, i),
+		   div64_u64(t_rec * 100, max_t(u64, t_inc, 1)), !!err);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pghot_bench);
+
+static int __init pghot_debug_init(void)
+{
+	struct dentry *dir = debugfs_create_dir("pghot", NULL);
+
+	debugfs_create_file("record", 0200, dir, NULL, &pghot_record_fops);
+	debugfs_create_file("nodes", 0400, dir, NULL, &pghot_nodes_fops);
+	debugfs_create_file("kick", 0200, dir, NULL, &pghot_kick_fops);
+	debugfs_create_file("bench", 0400, dir, NULL, &pghot_bench_fops);
+	return 0;
+}
+late_initcall(pghot_debug_init);

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * pghot internals shared by the core, kmigrated, debugfs and the tests.
+ */
+#ifndef _MM_PGHOT_PGHOT_H
+#define _MM_PGHOT_PGHOT_H
+
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/bits.h>
+#include <linux/mmzone.h>
+#include <linux/numa.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+
+/*
+ * The hotness record: one unsigned long per page of a lower-tier node.
+ *
+ *   bits  0-9   target node id
+ *   bits 10-12  access count in the current window, saturating at 7
+ *   bits 13-60  access time: the low 48 bits of jiffies
+ *   bit  63     ready: the count reached the threshold; kmigrated will
+ *               promote the page to the target node
+ *
+ * A record of 0 is empty: nothing was recorded since the page was last
+ * promoted, found stale, or came online.  Times are compared modulo 2^48
+ * (pghot_age()), so jiffies wrapping the field is harmless: at HZ=1000 it
+ * takes 8900 years for an age to alias.
+ */
+#define PGHOT_NID_WIDTH		10
+#define PGHOT_COUNT_WIDTH	3
+#define PGHOT_TIME_WIDTH	48
+
+#define PGHOT_NID_SHIFT		0
+#define PGHOT_COUNT_SHIFT	(PGHOT_NID_SHIFT + PGHOT_NID_WIDTH)
+#define PGHOT_TIME_SHIFT	(PGHOT_COUNT_SHIFT + PGHOT_COUNT_WIDTH)
+#define PGHOT_READY_BIT		63
+
+#define PGHOT_NID_MASK		GENMASK(PGHOT_COUNT_SHIFT - 1, PGHOT_NID_SHIFT)
+#define PGHOT_COUNT_MASK	GENMASK(PGHOT_TIME_SHIFT - 1, PGHOT_COUNT_SHIFT)
+#define PGHOT_TIME_MASK		GENMASK(PGHOT_TIME_SHIFT + PGHOT_TIME_WIDTH - 1, PGHOT_TIME_SHIFT)
+#define PGHOT_READY		BIT(PGHOT_READY_BIT)
+
+#define PGHOT_COUNT_MAX		((1UL << PGHOT_COUNT_WIDTH) - 1)
+#define PGHOT_TIME_WRAP		GENMASK_ULL(PGHOT_TIME_WIDTH - 1, 0)
+
+static_assert(PGHOT_TIME_SHIFT + PGHOT_TIME_WIDTH <= PGHOT_READY_BIT);
+static_assert(MAX_NUMNODES <= (1 << PGHOT_NID_WIDTH));
+
+/* Records are grouped in chunks of 64; a bitmap marks chunks holding ready records. */
+#define PGHOT_CHUNK		64
+#define PGHOT_NR_CHUNKS		(PAGES_PER_SECTION / PGHOT_CHUNK)
+
+/**
+ * struct pghot_map - Hotness records of one memory section.
+ * @free: links maps being freed, after an RCU grace period.
+ * @nid: the node the section belongs to.
+ * @nr_ready: number of records with the ready bit set.
+ * @ready_chunks: chunks of %PGHOT_CHUNK records that may hold ready records.
+ * @records: one record per page of the section, %PAGES_PER_SECTION of them,
+ *           allocated apart so that they take exactly 8 bytes a page.
+ *
+ * Hung off &struct mem_section.pghot_map, only for sections of lower-tier
+ * nodes.  The pointer is published and cleared under pghot_lock and read
+ * under rcu_read_lock().  Records are updated lock-free with cmpxchg; a
+ * record's ready bit changes only together with @nr_ready and the node's
+ * ready count, by whoever changed the bit.  Chunk bits are set by whoever
+ * makes a record ready and cleared by kmigrated before it scans the chunk.
+ */
+struct pghot_map {
+	struct list_head free;
+	int nid;
+	atomic_t nr_ready;
+	DECLARE_BITMAP(ready_chunks, PGHOT_NR_CHUNKS);
+	unsigned long *records;
+};
+
+/**
+ * struct pghot_node - pghot state of a node with memory.
+ * @nid: the node.
+ * @tracked: the node is in a lower tier and its sections have maps.
+ * @target: where pages of this node are promoted when a source does not
+ *          say: the nearest top-tier node with memory.
+ * @nr_ready: ready records in the node's sections; kmigrated sleeps at 0.
+ * @kmigrated: the node's promotion thread, while @tracked.
+ * @wait: kmigrated sleeps here.
+ * @kick: a pass was asked for (debugfs) even with nothing ready.
+ * @rl_lock: protects @rl_start and @rl_pages.
+ * @rl_start: jiffies at which the current rate-limit window started.
+ * @rl_pages: pages promoted to this node in the current window.
+ * @last_pass_ns: CPU time of kmigrated's last pass.
+ * @last_pass_sections: sections kmigrated visited in its last pass.
+ * @last_pass_ready: ready records it handled in its last pass.
+ *
+ * @tracked, @target and @kmigrated change under pghot_lock.  @rl_* track
+ * promotions *to* this node, so they are used for top-tier nodes, by the
+ * kmigrated threads of every lower-tier node.
+ */
+struct pghot_node {
+	int nid;
+	bool tracked;
+	int target;
+	atomic_long_t nr_ready;
+	struct task_struct *kmigrated;
+	wait_queue_head_t wait;
+	bool kick;
+	spinlock_t rl_lock;	/* protects rl_start and rl_pages */
+	unsigned long rl_start;
+	unsigned long rl_pages;
+	u64 last_pass_ns;
+	unsigned long last_pass_sections;
+	unsigned long last_pass_ready;
+};
+
+/* Knobs (vm.pghot_*), read with READ_ONCE(). */
+extern unsigned int pghot_window_ms;
+extern unsigned long pghot_window_jiffies;
+extern unsigned int pghot_threshold;
+extern unsigned int pghot_rate_limit_mbps;
+extern unsigned int pghot_batch;
+
+extern struct mutex pghot_lock;
+extern struct pghot_node *pghot_nodes[MAX_NUMNODES];
+extern nodemask_t pghot_toptier;
+
+static inline unsigned long pghot_rec_nid(unsigned long rec)
+{
+	return (rec & PGHOT_NID_MASK) >> PGHOT_NID_SHIFT;
+}
+
+static inline unsigned long pghot_rec_count(unsigned long rec)
+{
+	return (rec & PGHOT_COUNT_MASK) >> PGHOT_COUNT_SHIFT;
+}
+
+static inline unsigned long pghot_rec_time(unsigned long rec)
+{
+	return (rec & PGHOT_TIME_MASK) >> PGHOT_TIME_SHIFT;
+}
+
+static inline unsigned long pghot_rec_make(unsigned long nid, unsigned long count,
+					   unsigned long time, bool ready)
+{
+	return ((nid << PGHOT_NID_SHIFT) & PGHOT_NID_MASK) |
+	       ((count << PGHOT_COUNT_SHIFT) & PGHOT_COUNT_MASK) |
+	       ((time << PGHOT_TIME_SHIFT) & PGHOT_TIME_MASK) |
+	       (ready ? PGHOT_READY : 0);
+}
+
+/* Jiffies since @time was recorded, modulo the width of the time field. */
+static inline unsigned long pghot_age(unsigned long time, unsigned long now)
+{
+	return (now - time) & PGHOT_TIME_WRAP;
+}
+
+unsigned long pghot_rec_update(unsigned long old, int nid, unsigned long now,
+			       unsigned long window, unsigned int threshold);
+int pghot_map_record(struct pghot_map *map, unsigned long idx, int nid,
+		     unsigned long now);
+unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx);
+int pghot_record(unsigned long pfn, int nid, unsigned long now);
+
+struct pghot_map *pghot_map_alloc(int nid);
+void pghot_map_free(struct pghot_map *map);
+void pghot_register_sysctls(void);
+
+int kmigrated_start(struct pghot_node *pn);
+void kmigrated_stop(struct pghot_node *pn);
+void kmigrated_wake(struct pghot_node *pn);
+
+#endif /* _MM_PGHOT_PGHOT_H */

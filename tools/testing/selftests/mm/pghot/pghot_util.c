@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Helpers for the tests of the pghot core.  See pghot_util.h.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../kselftest.h"
+#include "pghot_util.h"
+#include "tier_util.h"
+
+int pghot_available(void)
+{
+	return !access(PGHOT_SYSCTL("promote_freq_threshold"), F_OK);
+}
+
+int pghot_debugfs_available(void)
+{
+	return !access(PGHOT_DEBUGFS("record"), W_OK);
+}
+
+int pghot_quiet(void)
+{
+	static const char * const off[] = {
+		PGHOT_SYSCTL("record_hwhints_enable"),
+		PGHOT_SYSCTL("record_pgtscans_enable"),
+		PGHOT_SYSCTL("record_hintfaults_enable"),
+		"/proc/sys/kernel/numa_balancing",
+	};
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(off); i++) {
+		ret = tier_set_knob(off[i], "0");
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int pghot_pfns(void *addr, size_t len, uint64_t *pfns)
+{
+	size_t n = len / tier_page_size, i;
+	off_t off = (uintptr_t)addr / tier_page_size * sizeof(uint64_t);
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	ssize_t got;
+
+	if (fd < 0)
+		return -errno;
+	got = pread(fd, pfns, n * sizeof(uint64_t), off);
+	close(fd);
+	if (got != (ssize_t)(n * sizeof(uint64_t)))
+		return -EIO;
+	for (i = 0; i < n; i++) {
+		/* Bit 63: present; bits 0-54: the PFN (zero without CAP_SYS_ADMIN). */
+		if (!(pfns[i] >> 63) || !(pfns[i] & ((1ULL << 55) - 1)))
+			return -ENOENT;
+		pfns[i] &= (1ULL << 55) - 1;
+	}
+	return 0;
+}
+
+int pghot_inject(const uint64_t *pfns, size_t n, int nid, int count)
+{
+	char buf[4096];
+	size_t i = 0, len;
+	int fd = open(PGHOT_DEBUGFS("record"), O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (i < n && !ret) {
+		/* Whole lines only: a write is parsed on its own. */
+		for (len = 0; i < n && len < sizeof(buf) - 64; i++)
+			len += snprintf(buf + len, sizeof(buf) - len, "%llu %d %d\n",
+					(unsigned long long)pfns[i], nid, count);
+		if (write(fd, buf, len) != (ssize_t)len)
+			ret = -errno;
+	}
+	close(fd);
+	return ret;
+}
+
+int pghot_kmigrated_pids(int *pids, int max)
+{
+	struct dirent *de;
+	char path[300], comm[64];
+	int n = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && n < max) {
+		int pid = atoi(de->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
+		if (!tier_read_file(path, comm, sizeof(comm)) &&
+		    !strncmp(comm, "kmigrated", 9))
+			pids[n++] = pid;
+	}
+	closedir(d);
+	return n;
+}

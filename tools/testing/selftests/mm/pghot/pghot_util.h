@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the tests of the pghot core: its knobs, the debugfs
+ * injection file and page frame numbers.
+ */
+#ifndef __PGHOT_UTIL_H
+#define __PGHOT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PGHOT_SYSCTL(name)	"/proc/sys/vm/pghot_" name
+#define PGHOT_DEBUGFS(name)	"/sys/kernel/debug/pghot/" name
+
+/* Is pghot built in, and is its debugfs interface there? */
+int pghot_available(void);
+int pghot_debugfs_available(void);
+
+/*
+ * Switch off every source of accesses, pghot's and NUMA balancing's, so
+ * that only what a test injects moves pages.  Undone by tier_restore_all().
+ */
+int pghot_quiet(void);
+
+/* PFNs of the pages of [addr, addr + len), from /proc/self/pagemap. */
+int pghot_pfns(void *addr, size_t len, uint64_t *pfns);
+
+/*
+ * Record @count accesses to each of @n PFNs through debugfs, for promotion
+ * to @nid (-1: the default target).  Returns 0 or -errno of the write.
+ */
+int pghot_inject(const uint64_t *pfns, size_t n, int nid, int count);
+
+/* PIDs of the kmigrated threads; returns how many were found. */
+int pghot_kmigrated_pids(int *pids, int max);
+
+#endif /* __PGHOT_UTIL_H */
