@@ -7,7 +7,7 @@
  * unsigned long record per page.  Maps are created when a node's memory
  * comes online in a lower tier and freed when it goes offline or the node
  * moves to the top tier; the top tier has none.  Records are updated
- * lock-free; the kmigrated thread of the node promotes ready pages.
+ * lock-free.
  */
 #define pr_fmt(fmt) "pghot: " fmt
 
@@ -26,8 +26,8 @@ DEFINE_STATIC_KEY_ARRAY_FALSE(pghot_src_keys, PGHOT_NR_SRC);
 
 /*
  * pghot_lock serializes changes of which nodes are tracked: map creation
- * and removal, pghot_nodes[] allocation, pghot_toptier, and starting and
- * stopping kmigrated.  Taken from the memory hotplug notifier and at init.
+ * and removal, pghot_nodes[] allocation and pghot_toptier.  Taken from the
+ * memory hotplug notifier and at init.
  */
 DEFINE_MUTEX(pghot_lock);
 
@@ -78,10 +78,8 @@ static void pghot_ready_add(struct pghot_map *map, long delta)
 	if (map->nid == NUMA_NO_NODE)
 		return;
 	pn = READ_ONCE(pghot_nodes[map->nid]);
-	if (!pn)
-		return;
-	if (atomic_long_add_return(delta, &pn->nr_ready) == 1 && delta > 0)
-		kmigrated_wake(pn);
+	if (pn)
+		atomic_long_add(delta, &pn->nr_ready);
 }
 
 /**
@@ -93,7 +91,7 @@ static void pghot_ready_add(struct pghot_map *map, long delta)
  *
  * Updates the record with try_cmpxchg(), then keeps the ready counts of
  * the section and the node in step with the ready bit, marks the record's
- * chunk for kmigrated, and wakes kmigrated when the node had nothing ready.
+ * chunk.
  *
  * Return: 1 if the page became ready, 0 otherwise.
  */
@@ -333,18 +331,15 @@ static struct pghot_node *pghot_node_get(int nid)
 		return NULL;
 	pn->nid = nid;
 	pn->target = NUMA_NO_NODE;
-	init_waitqueue_head(&pn->wait);
-	spin_lock_init(&pn->rl_lock);
-	pn->rl_start = jiffies;
 	WRITE_ONCE(pghot_nodes[nid], pn);
 	return pn;
 }
 
 /*
  * Bring the tracked nodes in line with the memory tiers: lower-tier nodes
- * with memory get maps for their online sections and a kmigrated thread;
- * other nodes lose both.  Called at init and after every memory online or
- * offline, which is when 6.12 changes tiers.
+ * with memory get maps for their online sections; other nodes lose them.
+ * Called at init and after every memory online or offline, which is when
+ * 6.12 changes tiers.
  */
 static void pghot_sync_nodes(void)
 {
@@ -364,16 +359,11 @@ static void pghot_sync_nodes(void)
 
 	for_each_node(nid) {
 		track = node_state(nid, N_MEMORY) && !node_isset(nid, toptier);
-		/* Top-tier nodes need one too: it holds their rate limit. */
 		pn = node_state(nid, N_MEMORY) ? pghot_node_get(nid) : pghot_nodes[nid];
 		if (!pn)
 			continue;
 		WRITE_ONCE(pn->target, pghot_nearest_toptier(nid));
-		if (!track && pn->kmigrated)
-			kmigrated_stop(pn);
 		pghot_sync_sections(pn, track, &dead);
-		if (track && !pn->kmigrated && kmigrated_start(pn))
-			pr_warn("cannot start kmigrated for node %d\n", nid);
 		if (track != pn->tracked)
 			pr_info("%s node %d (promotion target %d)\n",
 				track ? "tracking" : "no longer tracking", nid, pn->target);

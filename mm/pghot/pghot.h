@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pghot internals shared by the core, kmigrated, debugfs and the tests.
+ * pghot internals.
  */
 #ifndef _MM_PGHOT_PGHOT_H
 #define _MM_PGHOT_PGHOT_H
@@ -11,8 +11,6 @@
 #include <linux/mmzone.h>
 #include <linux/numa.h>
 #include <linux/rcupdate.h>
-#include <linux/spinlock.h>
-#include <linux/wait.h>
 
 /*
  * The hotness record: one unsigned long per page of a lower-tier node.
@@ -82,35 +80,15 @@ struct pghot_map {
  * @tracked: the node is in a lower tier and its sections have maps.
  * @target: where pages of this node are promoted when a source does not
  *          say: the nearest top-tier node with memory.
- * @nr_ready: ready records in the node's sections; kmigrated sleeps at 0.
- * @kmigrated: the node's promotion thread, while @tracked.
- * @wait: kmigrated sleeps here.
- * @kick: a pass was asked for (debugfs) even with nothing ready.
- * @rl_lock: protects @rl_start and @rl_pages.
- * @rl_start: jiffies at which the current rate-limit window started.
- * @rl_pages: pages promoted to this node in the current window.
- * @last_pass_ns: CPU time of kmigrated's last pass.
- * @last_pass_sections: sections kmigrated visited in its last pass.
- * @last_pass_ready: ready records it handled in its last pass.
+ * @nr_ready: ready records in the node's sections.
  *
- * @tracked, @target and @kmigrated change under pghot_lock.  @rl_* track
- * promotions *to* this node, so they are used for top-tier nodes, by the
- * kmigrated threads of every lower-tier node.
+ * @tracked and @target change under pghot_lock.
  */
 struct pghot_node {
 	int nid;
 	bool tracked;
 	int target;
 	atomic_long_t nr_ready;
-	struct task_struct *kmigrated;
-	wait_queue_head_t wait;
-	bool kick;
-	spinlock_t rl_lock;	/* protects rl_start and rl_pages */
-	unsigned long rl_start;
-	unsigned long rl_pages;
-	u64 last_pass_ns;
-	unsigned long last_pass_sections;
-	unsigned long last_pass_ready;
 };
 
 /* Knobs (vm.pghot_*), read with READ_ONCE(). */
@@ -164,9 +142,5 @@ int pghot_record(unsigned long pfn, int nid, unsigned long now);
 struct pghot_map *pghot_map_alloc(int nid);
 void pghot_map_free(struct pghot_map *map);
 void pghot_register_sysctls(void);
-
-int kmigrated_start(struct pghot_node *pn);
-void kmigrated_stop(struct pghot_node *pn);
-void kmigrated_wake(struct pghot_node *pn);
 
 #endif /* _MM_PGHOT_PGHOT_H */
