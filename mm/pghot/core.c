@@ -152,22 +152,34 @@ unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx)
  */
 int pghot_record(unsigned long pfn, int nid, unsigned long now)
 {
+	struct mem_section *ms;
 	struct pghot_map *map;
-	struct page *page;
+	unsigned long head;
 	int ret = 0;
 
 	if (nid != NUMA_NO_NODE &&
 	    (nid < 0 || nid >= MAX_NUMNODES || !node_isset(nid, pghot_toptier)))
 		return -EINVAL;
-	page = pfn_to_online_page(pfn);
-	if (!page)
+	if (pfn_to_section_nr(pfn) >= NR_MEM_SECTIONS)
 		return -EINVAL;
-	/* Racy against a split, which at worst credits a neighbouring page. */
-	pfn = folio_pfn(page_folio(page));
+	ms = __pfn_to_section(pfn);
+	if (!ms)
+		return -EINVAL;
 
 	rcu_read_lock();
-	map = rcu_dereference(__pfn_to_section(pfn)->pghot_map);
-	if (!map) {
+	/*
+	 * Maps exist only for online sections of tracked nodes, so the fast
+	 * path needs no other lookup; failures sort out why.
+	 */
+	map = rcu_dereference(ms->pghot_map);
+	if (unlikely(!map || !online_section(ms) || !pfn_section_valid(ms, pfn))) {
+		ret = pfn_to_online_page(pfn) ? -ENOENT : -EINVAL;
+		goto out;
+	}
+	/* Racy against a split, which at worst credits a neighbouring page. */
+	head = folio_pfn(page_folio(pfn_to_page(pfn)));
+	if (unlikely((head ^ pfn) & PAGE_SECTION_MASK)) {
+		/* A folio larger than a section is never promoted. */
 		ret = -ENOENT;
 		goto out;
 	}
@@ -178,7 +190,7 @@ int pghot_record(unsigned long pfn, int nid, unsigned long now)
 			goto out;
 		}
 	}
-	pghot_map_record(map, pfn & (PAGES_PER_SECTION - 1), nid, now);
+	pghot_map_record(map, head & (PAGES_PER_SECTION - 1), nid, now);
 	count_vm_event(PGHOT_RECORDED_ACCESSES);
 out:
 	rcu_read_unlock();

@@ -5,7 +5,8 @@
  *   record  write "PFN NID [COUNT]" lines: record COUNT accesses (default
  *           1) to PFN for promotion to NID (-1: the default target),
  *           without any source; fails with pghot_record()'s error
- *   nodes   read: per-node state and record statistics
+ *   nodes   read: per-node state, record statistics and memory, and
+ *           kmigrated's passes and their CPU time
  *   kick    write a node id: run one kmigrated pass even with nothing ready
  *   bench   read: cost of pghot_record_access() against atomic_long_inc()
  *           on the same records (needs vm.pghot_record_hwhints_enable=1)
@@ -99,8 +100,12 @@ static int pghot_nodes_show(struct seq_file *m, void *v)
 		seq_printf(m, "node %d target %d sections %lu records %lu used %lu ready %lu nr_ready %ld",
 			   nid, pn->target, sections, sections * PAGES_PER_SECTION,
 			   used, ready, atomic_long_read(&pn->nr_ready));
-		seq_printf(m, " kmigrated %d last_pass_ns %llu last_pass_sections %lu last_pass_ready %lu\n",
+		seq_printf(m, " record_bytes %lu kmigrated %d passes %lu pass_ns %llu",
+			   sections * (PAGES_PER_SECTION * sizeof(unsigned long) +
+				       sizeof(struct pghot_map)),
 			   pn->kmigrated ? task_pid_nr(pn->kmigrated) : -1,
+			   READ_ONCE(pn->passes), READ_ONCE(pn->pass_ns));
+		seq_printf(m, " last_pass_ns %llu last_pass_sections %lu last_pass_ready %lu\n",
 			   READ_ONCE(pn->last_pass_ns),
 			   READ_ONCE(pn->last_pass_sections),
 			   READ_ONCE(pn->last_pass_ready));

@@ -17,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/pghot.h>
 #include <linux/sched/cputime.h>
+#include <linux/swap.h>
 #include <linux/vmstat.h>
 
 #include "pghot.h"
@@ -33,6 +34,7 @@
  * @target: the node they go to.
  * @nr: number of folios.
  * @nr_pages: number of base pages.
+ * @drained: the per-CPU LRU caches were drained in this pass.
  *
  * Private to one kmigrated pass.
  */
@@ -41,12 +43,14 @@ struct kmigrated_batch {
 	int target;
 	unsigned int nr;
 	unsigned int nr_pages;
+	bool drained;
 };
 
 enum kmigrated_step {
 	KMIGRATED_NEXT,		/* go on with the next record */
 	KMIGRATED_FLUSH,	/* migrate the batch, then go on */
 	KMIGRATED_RETRY,	/* migrate the batch, then retry this record */
+	KMIGRATED_DRAIN,	/* drain the LRU caches, then retry this record */
 	KMIGRATED_FULL,		/* the target needs room: stop the pass */
 	KMIGRATED_THROTTLED,	/* over the rate limit: stop the pass */
 };
@@ -166,8 +170,15 @@ static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 		goto drop;
 	/* Records belong to the first page of a folio; it may have changed. */
 	if (unlikely(page_folio(page) != folio || folio_pfn(folio) != pfn ||
-		     folio_nid(folio) != pn->nid || !folio_test_lru(folio)))
+		     folio_nid(folio) != pn->nid))
 		goto put;
+	if (unlikely(!folio_test_lru(folio))) {
+		/* A new folio may still sit in a per-CPU LRU cache. */
+		if (b->drained)
+			goto put;
+		folio_put(folio);
+		return KMIGRATED_DRAIN;
+	}
 
 	nr = folio_nr_pages(folio);
 	if (!kmigrated_target_has_room(target, b->nr_pages + nr)) {
@@ -275,8 +286,14 @@ static unsigned long kmigrated_pass(struct pghot_node *pn)
 			else if (step == KMIGRATED_THROTTLED)
 				delay = kmigrated_rate_wait(pghot_nodes[b.target]);
 			kmigrated_flush(pn, &b);
+			if (step == KMIGRATED_DRAIN) {
+				/* At most once a pass: it interrupts every CPU. */
+				lru_add_drain_all();
+				b.drained = true;
+			}
 			cond_resched();
-		} while (step == KMIGRATED_FLUSH || step == KMIGRATED_RETRY);
+		} while (step == KMIGRATED_FLUSH || step == KMIGRATED_RETRY ||
+			 step == KMIGRATED_DRAIN);
 	}
 	kmigrated_flush(pn, &b);
 
@@ -286,6 +303,8 @@ static unsigned long kmigrated_pass(struct pghot_node *pn)
 	WRITE_ONCE(pn->last_pass_ns, cpu);
 	WRITE_ONCE(pn->last_pass_sections, scanned);
 	WRITE_ONCE(pn->last_pass_ready, handled);
+	WRITE_ONCE(pn->passes, pn->passes + 1);
+	WRITE_ONCE(pn->pass_ns, pn->pass_ns + cpu);
 	trace_pghot_kmigrated_pass(pn->nid, scanned, skipped, handled, cpu);
 
 	/* Ready records this pass could not find are being published now. */
