@@ -6,7 +6,7 @@
 #   make shell    boot the testbed with an interactive serial shell
 
 .PHONY: all setup tree build kernel initramfs demo check check-series \
-	shell series refresh clean
+	shell series refresh build-each clean
 
 all: demo
 
@@ -43,6 +43,9 @@ series: setup
 
 refresh:
 	@bin/refresh
+
+build-each: setup
+	@bin/build-each
 
 clean:
 	rm -rf build/obj build/initramfs build/initramfs.cpio.gz build/selftests out

@@ -3,8 +3,8 @@
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
-TREE=$BUILD/linux		# assembled kernel source (a git repo)
-OBJ=$BUILD/obj			# out-of-tree kernel build (O=)
+TREE=${TREE:-$BUILD/linux}	# assembled kernel source (a git repo)
+OBJ=${OBJ:-$BUILD/obj}		# out-of-tree kernel build (O=)
 OUT=$ROOT/out
 
 # shellcheck source=../BASE

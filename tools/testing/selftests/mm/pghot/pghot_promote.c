@@ -5,7 +5,11 @@
  * nothing else moves, and every byte survives.  Bad records are refused.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -148,6 +152,42 @@ TEST_F(pghot, bad_records_refused)
 	EXPECT_EQ(-EINVAL, tier_write_file(PGHOT_DEBUGFS("record"), "42\n"));
 	/* Nothing of this moved anything. */
 	EXPECT_EQ(self->pages, tier_pages_on_node(self->buf, TOTAL, 1));
+}
+
+#define TRACING	"/sys/kernel/tracing/"
+
+/* Every promoted page shows up in a pghot_kmigrated_batch event. */
+TEST_F(pghot, batches_traced)
+{
+	size_t hot = HOT / tier_page_size;
+	unsigned long long migrated = 0, m;
+	char line[512], *p;
+	FILE *f;
+
+	if (access(TRACING "events", F_OK))
+		mount("tracefs", TRACING, "tracefs", 0, NULL);
+	if (access(TRACING "events/pghot/pghot_kmigrated_batch/enable", W_OK))
+		SKIP(return, "no tracefs or no pghot tracepoints");
+	ASSERT_EQ(0, tier_set_knob(TRACING "events/pghot/pghot_kmigrated_batch/enable", "1"));
+	/* Opening "trace" for writing with O_TRUNC clears it. */
+	close(open(TRACING "trace", O_WRONLY | O_TRUNC));
+
+	ASSERT_EQ(0, pghot_inject(self->pfns, hot, -1, 2));
+	ASSERT_EQ(hot, wait_on_node(self->buf, HOT, 0, 10));
+	usleep(200 * 1000);
+
+	f = fopen(TRACING "trace", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "pghot_kmigrated_batch:");
+		if (p)
+			p = strstr(p, " migrated=");
+		if (p && sscanf(p, " migrated=%llu", &m) == 1)
+			migrated += m;
+	}
+	fclose(f);
+	TH_LOG("traced batches migrated %llu pages", migrated);
+	EXPECT_EQ(hot, migrated);
 }
 
 TEST_HARNESS_MAIN
