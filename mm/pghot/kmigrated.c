@@ -187,6 +187,8 @@ static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 	}
 	if (!kmigrated_rate_charge(tn, nr)) {
 		folio_put(folio);
+		/* The batch is empty or for this target: tells whose window to wait. */
+		b->target = target;
 		count_vm_events(PGHOT_RATE_LIMITED, nr);
 		return KMIGRATED_THROTTLED;
 	}
