@@ -22,28 +22,21 @@ FIXTURE(numab) {
 
 FIXTURE_SETUP(numab)
 {
-	self->buf = MAP_FAILED;
-	if (getuid())
-		SKIP(return, "must run as root");
-	if ((tier_memory_nodes() & 3) != 3 || tier_of_node(1) <= tier_of_node(0))
-		SKIP(return, "needs node1 in a lower tier than node0");
+	const char *why = tier_missing();
+
+	self->buf = NULL;
+	if (why)
+		SKIP(return, "%s", why);
 	if (tier_set_knob("/proc/sys/kernel/numa_balancing", "2"))
 		SKIP(return, "no NUMA balancing");
-	self->buf = mmap(NULL, TOTAL, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->buf);
 	/* No THP: the counts below are in base pages. */
-	ASSERT_EQ(0, madvise(self->buf, TOTAL, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, tier_mbind(self->buf, TOTAL, 1));
-	tier_fill(self->buf, TOTAL, SEED);
-	ASSERT_EQ(TOTAL / tier_page_size, tier_pages_on_node(self->buf, TOTAL, 1));
-	/* Let NUMA balancing decide where the pages belong from now on. */
-	ASSERT_EQ(0, tier_mbind(self->buf, TOTAL, -1));
+	self->buf = tier_alloc_on_node(TOTAL, 1, SEED);
+	ASSERT_NE(NULL, self->buf);
 }
 
 FIXTURE_TEARDOWN(numab)
 {
-	if (self->buf != MAP_FAILED)
+	if (self->buf)
 		munmap(self->buf, TOTAL);
 	tier_restore_all();
 }

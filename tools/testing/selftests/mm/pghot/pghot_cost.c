@@ -53,12 +53,10 @@ FIXTURE(cost) {
 
 FIXTURE_SETUP(cost)
 {
-	if (getuid())
-		SKIP(return, "must run as root");
-	if (!pghot_available() || !pghot_debugfs_available())
-		SKIP(return, "no pghot with debugfs (CONFIG_PGHOT_DEBUG)");
-	if ((tier_memory_nodes() & 3) != 3 || tier_of_node(1) <= tier_of_node(0))
-		SKIP(return, "needs node1 in a lower tier than node0");
+	const char *why = pghot_missing(1);
+
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, pghot_quiet());
 }
 
@@ -138,12 +136,8 @@ TEST_F_TIMEOUT(cost, kmigrated_pass, 60)
 	EXPECT_EQ(0, node_field(PGHOT_DEBUGFS("nodes"), 1, "last_pass_sections"));
 
 	/* Promoting NR_READY ready pages. */
-	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, buf);
-	ASSERT_EQ(0, madvise(buf, len, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, tier_mbind(buf, len, 1));
-	tier_fill(buf, len, SEED);
-	ASSERT_EQ(0, tier_mbind(buf, len, -1));
+	buf = tier_alloc_on_node(len, 1, SEED);
+	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, pghot_pfns(buf, len, pfns));
 	passes = node_field(PGHOT_DEBUGFS("nodes"), 1, "passes");
 	ns = node_field(PGHOT_DEBUGFS("nodes"), 1, "pass_ns");

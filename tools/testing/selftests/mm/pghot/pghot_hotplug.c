@@ -62,13 +62,11 @@ FIXTURE(hotplug) {
 
 FIXTURE_SETUP(hotplug)
 {
+	const char *why = pghot_missing(1);
+
 	self->block = -1;
-	if (getuid())
-		SKIP(return, "must run as root");
-	if (!pghot_available() || !pghot_debugfs_available())
-		SKIP(return, "no pghot with debugfs (CONFIG_PGHOT_DEBUG)");
-	if ((tier_memory_nodes() & 3) != 3 || tier_of_node(1) <= tier_of_node(0))
-		SKIP(return, "needs node1 in a lower tier than node0");
+	if (why)
+		SKIP(return, "%s", why);
 	if (access(MEMORY_SYSFS "block_size_bytes", R_OK))
 		SKIP(return, "no memory hotplug");
 }

@@ -55,14 +55,11 @@ FIXTURE_TEARDOWN(idle)
 TEST_F_TIMEOUT(idle, kmigrated_idle, 60)
 {
 	unsigned long long t0[8], t1[8], s0[8], s1[8];
+	const char *why = pghot_missing(0);
 	int pids[8], n, i;
 
-	if (getuid())
-		SKIP(return, "must run as root");
-	if (!pghot_available())
-		SKIP(return, "no pghot (CONFIG_PGHOT)");
-	if ((tier_memory_nodes() & 3) != 3 || tier_of_node(1) <= tier_of_node(0))
-		SKIP(return, "needs node1 in a lower tier than node0");
+	if (why)
+		SKIP(return, "%s", why);
 	ASSERT_EQ(0, pghot_quiet());
 	/* Let anything already ready drain first. */
 	sleep(2);

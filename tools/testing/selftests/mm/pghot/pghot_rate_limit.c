@@ -26,23 +26,16 @@ FIXTURE(rate) {
 
 FIXTURE_SETUP(rate)
 {
-	self->buf = MAP_FAILED;
+	const char *why = pghot_missing(1);
+
+	self->buf = NULL;
 	self->pfns = NULL;
-	if (getuid())
-		SKIP(return, "must run as root");
-	if (!pghot_available() || !pghot_debugfs_available())
-		SKIP(return, "no pghot with debugfs (CONFIG_PGHOT_DEBUG)");
-	if ((tier_memory_nodes() & 3) != 3 || tier_of_node(1) <= tier_of_node(0))
-		SKIP(return, "needs node1 in a lower tier than node0");
+	if (why)
+		SKIP(return, "%s", why);
 	self->pfns = calloc(TOTAL / tier_page_size, sizeof(*self->pfns));
 	ASSERT_NE(NULL, self->pfns);
-	self->buf = mmap(NULL, TOTAL, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->buf);
-	ASSERT_EQ(0, madvise(self->buf, TOTAL, MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, tier_mbind(self->buf, TOTAL, 1));
-	tier_fill(self->buf, TOTAL, SEED);
-	ASSERT_EQ(0, tier_mbind(self->buf, TOTAL, -1));
+	self->buf = tier_alloc_on_node(TOTAL, 1, SEED);
+	ASSERT_NE(NULL, self->buf);
 	ASSERT_EQ(0, pghot_pfns(self->buf, TOTAL, self->pfns));
 	ASSERT_EQ(0, pghot_quiet());
 	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_threshold"), "1"));
@@ -53,7 +46,7 @@ FIXTURE_SETUP(rate)
 FIXTURE_TEARDOWN(rate)
 {
 	tier_restore_all();
-	if (self->buf != MAP_FAILED)
+	if (self->buf)
 		munmap(self->buf, TOTAL);
 	free(self->pfns);
 }

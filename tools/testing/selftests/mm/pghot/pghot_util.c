@@ -24,6 +24,19 @@ int pghot_debugfs_available(void)
 	return !access(PGHOT_DEBUGFS("record"), W_OK);
 }
 
+const char *pghot_missing(int debugfs)
+{
+	const char *why = tier_missing();
+
+	if (why)
+		return why;
+	if (!pghot_available())
+		return "no pghot (CONFIG_PGHOT)";
+	if (debugfs && !pghot_debugfs_available())
+		return "no pghot debugfs (CONFIG_PGHOT_DEBUG)";
+	return NULL;
+}
+
 int pghot_quiet(void)
 {
 	static const char * const off[] = {

@@ -17,6 +17,12 @@ int pghot_available(void);
 int pghot_debugfs_available(void);
 
 /*
+ * Why the machine cannot run a pghot promotion test (see tier_missing(),
+ * no pghot, no debugfs interface when @debugfs), or NULL.
+ */
+const char *pghot_missing(int debugfs);
+
+/*
  * Switch off every source of accesses, pghot's and NUMA balancing's, so
  * that only what a test injects moves pages.  Undone by tier_restore_all().
  */

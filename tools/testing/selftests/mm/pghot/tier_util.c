@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,6 +17,34 @@
 #include "tier_util.h"
 
 size_t tier_page_size = 4096;
+
+const char *tier_missing(void)
+{
+	if (getuid())
+		return "must run as root";
+	if ((tier_memory_nodes() & 3) != 3 || tier_of_node(1) <= tier_of_node(0))
+		return "needs node1 in a lower tier than node0";
+	return NULL;
+}
+
+char *tier_alloc_on_node(size_t len, int node, uint64_t seed)
+{
+	char *buf = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	if (madvise(buf, len, MADV_NOHUGEPAGE) || tier_mbind(buf, len, node))
+		goto fail;
+	tier_fill(buf, len, seed);
+	if (tier_pages_on_node(buf, len, node) != len / tier_page_size ||
+	    tier_mbind(buf, len, -1))
+		goto fail;
+	return buf;
+fail:
+	munmap(buf, len);
+	return NULL;
+}
 
 int tier_mbind(void *addr, size_t len, int node)
 {

@@ -19,6 +19,16 @@
 
 extern size_t tier_page_size;
 
+/* Why the machine cannot run tier tests (not root, no lower node1), or NULL. */
+const char *tier_missing(void);
+
+/*
+ * Map @len bytes of anonymous memory, all of it on @node (no THP), filled
+ * with the pattern of @seed, then set back to the default policy so that
+ * promotion may move it.  NULL on failure.
+ */
+char *tier_alloc_on_node(size_t len, int node, uint64_t seed);
+
 /* Bind [addr, addr + len) to @node, or back to the default policy if < 0. */
 int tier_mbind(void *addr, size_t len, int node);
 /* Per-page node of [addr, addr + len); counts pages on @node. */
