@@ -26,27 +26,6 @@
 #endif
 #define SEED		0x5eed0004ULL
 
-/* Value of "KEY VALUE" in the line of @node in a pghot debugfs file. */
-static long long node_field(const char *file, int node, const char *key)
-{
-	char line[1024], want[32], *p;
-	long long val = -1;
-	FILE *f = fopen(file, "r");
-
-	if (!f)
-		return -1;
-	snprintf(want, sizeof(want), "node %d ", node);
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, want, strlen(want)))
-			continue;
-		p = strstr(line, key);
-		if (p && p[strlen(key)] == ' ')
-			val = atoll(p + strlen(key) + 1);
-	}
-	fclose(f);
-	return val;
-}
-
 FIXTURE(cost) {
 	int unused;
 };
@@ -89,15 +68,15 @@ TEST_F(cost, record_access_vs_atomic_inc)
 
 TEST_F(cost, record_memory)
 {
-	long long bytes = node_field(PGHOT_DEBUGFS("nodes"), 1, "record_bytes");
-	long long records = node_field(PGHOT_DEBUGFS("nodes"), 1, "records");
+	long long bytes = pghot_node_stat(1, "record_bytes");
+	long long records = pghot_node_stat(1, "records");
 
 	ASSERT_GT(records, 0);
 	TH_LOG("node1: %lld bytes for %lld pages: %.4f bytes per page",
 	       bytes, records, (double)bytes / records);
 	EXPECT_LE(bytes * 1000, records * 8010);
 	/* The top tier has no records at all. */
-	EXPECT_EQ(-1, node_field(PGHOT_DEBUGFS("nodes"), 0, "records"));
+	EXPECT_EQ(-1, pghot_node_stat(0, "records"));
 }
 
 /* Wait until node1's kmigrated has made more than @passes passes. */
@@ -107,7 +86,7 @@ static long long wait_passes(long long passes)
 	int i;
 
 	for (i = 0; i < 50; i++) {
-		now = node_field(PGHOT_DEBUGFS("nodes"), 1, "passes");
+		now = pghot_node_stat(1, "passes");
 		if (now > passes)
 			return now;
 		usleep(100 * 1000);
@@ -128,19 +107,19 @@ TEST_F_TIMEOUT(cost, kmigrated_pass, 60)
 	sleep(1);
 
 	/* A pass with nothing ready visits no section. */
-	passes = node_field(PGHOT_DEBUGFS("nodes"), 1, "passes");
-	ns = node_field(PGHOT_DEBUGFS("nodes"), 1, "pass_ns");
+	passes = pghot_node_stat(1, "passes");
+	ns = pghot_node_stat(1, "pass_ns");
 	ASSERT_EQ(0, tier_write_file(PGHOT_DEBUGFS("kick"), "1"));
 	ASSERT_EQ(passes + 1, wait_passes(passes));
-	empty_ns = node_field(PGHOT_DEBUGFS("nodes"), 1, "pass_ns") - ns;
-	EXPECT_EQ(0, node_field(PGHOT_DEBUGFS("nodes"), 1, "last_pass_sections"));
+	empty_ns = pghot_node_stat(1, "pass_ns") - ns;
+	EXPECT_EQ(0, pghot_node_stat(1, "last_pass_sections"));
 
 	/* Promoting NR_READY ready pages. */
 	buf = tier_alloc_on_node(len, 1, SEED);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, pghot_pfns(buf, len, pfns));
-	passes = node_field(PGHOT_DEBUGFS("nodes"), 1, "passes");
-	ns = node_field(PGHOT_DEBUGFS("nodes"), 1, "pass_ns");
+	passes = pghot_node_stat(1, "passes");
+	ns = pghot_node_stat(1, "pass_ns");
 	ASSERT_EQ(0, pghot_inject(pfns, NR_READY, -1, 1));
 	for (i = 0; i < 100 && on0 < NR_READY; i++) {
 		usleep(100 * 1000);
@@ -148,8 +127,8 @@ TEST_F_TIMEOUT(cost, kmigrated_pass, 60)
 	}
 	ASSERT_EQ(NR_READY, on0);
 	usleep(200 * 1000);
-	ready_ns = node_field(PGHOT_DEBUGFS("nodes"), 1, "pass_ns") - ns;
-	ready_passes = node_field(PGHOT_DEBUGFS("nodes"), 1, "passes") - passes;
+	ready_ns = pghot_node_stat(1, "pass_ns") - ns;
+	ready_passes = pghot_node_stat(1, "passes") - passes;
 	TH_LOG("kmigrated CPU: empty pass %lld ns; %d ready pages %lld ns in %lld passes",
 	       empty_ns, NR_READY, ready_ns, ready_passes);
 	TH_LOG("%lld ns per ready page, %.0fx an empty pass", ready_ns / NR_READY,

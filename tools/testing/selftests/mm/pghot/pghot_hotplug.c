@@ -18,21 +18,6 @@
 #define SECTION_SIZE	(128UL << 20)	/* x86-64 */
 #define MEMORY_SYSFS	"/sys/devices/system/memory/"
 
-static long long node1_sections(void)
-{
-	char line[1024];
-	long long val = -1;
-	FILE *f = fopen(PGHOT_DEBUGFS("nodes"), "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "node 1 target %*d sections %lld", &val) == 1)
-			break;
-	fclose(f);
-	return val;
-}
-
 /* Offline the highest memory block of node 1 that will go; its number or -1. */
 static int offline_node1_block(void)
 {
@@ -84,7 +69,7 @@ FIXTURE_TEARDOWN(hotplug)
 
 TEST_F_TIMEOUT(hotplug, records_follow_offline_online, 120)
 {
-	long long before = node1_sections(), offline, online;
+	long long before = pghot_node_stat(1, "sections"), offline, online;
 	char path[128], buf[32];
 	unsigned long block_size;
 	long sections;
@@ -100,7 +85,7 @@ TEST_F_TIMEOUT(hotplug, records_follow_offline_online, 120)
 	self->block = offline_node1_block();
 	if (self->block < 0)
 		SKIP(return, "no memory block of node1 could be offlined");
-	offline = node1_sections();
+	offline = pghot_node_stat(1, "sections");
 	TH_LOG("memory%d offline: node1 sections with records %lld -> %lld",
 	       self->block, before, offline);
 	EXPECT_EQ(before - sections, offline);
@@ -108,7 +93,7 @@ TEST_F_TIMEOUT(hotplug, records_follow_offline_online, 120)
 	snprintf(path, sizeof(path), MEMORY_SYSFS "memory%d/state", self->block);
 	ASSERT_EQ(0, tier_write_file(path, "online"));
 	self->block = -1;
-	online = node1_sections();
+	online = pghot_node_stat(1, "sections");
 	EXPECT_EQ(before, online);
 
 	/* A page of node1 is recorded as before. */

@@ -98,6 +98,26 @@ int pghot_inject(const uint64_t *pfns, size_t n, int nid, int count)
 	return ret;
 }
 
+long long pghot_node_stat(int node, const char *key)
+{
+	char line[1024], want[32], *p;
+	long long val = -1;
+	FILE *f = fopen(PGHOT_DEBUGFS("nodes"), "r");
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), "node %d ", node);
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, want, strlen(want)))
+			continue;
+		p = strstr(line, key);
+		if (p && p[strlen(key)] == ' ')
+			val = atoll(p + strlen(key) + 1);
+	}
+	fclose(f);
+	return val;
+}
+
 int pghot_kmigrated_pids(int *pids, int max)
 {
 	struct dirent *de;

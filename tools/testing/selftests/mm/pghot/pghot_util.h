@@ -37,6 +37,9 @@ int pghot_pfns(void *addr, size_t len, uint64_t *pfns);
  */
 int pghot_inject(const uint64_t *pfns, size_t n, int nid, int count);
 
+/* Value of KEY in the line of @node in debugfs "nodes", or -1. */
+long long pghot_node_stat(int node, const char *key);
+
 /* PIDs of the kmigrated threads; returns how many were found. */
 int pghot_kmigrated_pids(int *pids, int max);
 
