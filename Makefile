@@ -5,6 +5,15 @@
 #   make check    consistency check, build, boot, KUnit + kselftests
 #   make shell    boot the testbed with an interactive serial shell
 
+# make check DEBUG=1: the same on a debug kernel (lockdep, KASAN, DEBUG_VM;
+# config/extra/debug.config), built in build/obj-debug.
+ifeq ($(DEBUG),1)
+export OBJ := $(CURDIR)/build/obj-debug
+export EXTRA_CONFIG := debug
+export BOOT_TIMEOUT ?= 3000
+LOGTAG := -debug
+endif
+
 .PHONY: all setup tree build kernel initramfs demo check check-series \
 	shell series refresh build-each clean
 
@@ -26,14 +35,18 @@ build: kernel initramfs
 
 demo: build
 	@bin/boot demo
-	@grep -v '^\[' build/logs/console-demo.log | tr -d '\r'
+	@grep -v '^\[' build/logs/console-demo$(LOGTAG).log | tr -d '\r'
 
 check-series: setup
 	@bin/check-series
 
+# Two guests: the two-tier machine runs everything; dram2 (two DRAM nodes
+# and a lower tier) runs the NUMA balancing mode 1 test.
 check: check-series build
-	@bin/boot check || true
-	@bin/results build/logs/console-check.log build/logs/results-check.log
+	@bin/boot check tiered || true
+	@bin/boot check dram2 || true
+	@bin/results build/logs/console-check$(LOGTAG).log build/logs/results-check$(LOGTAG).log \
+		build/logs/console-check$(LOGTAG)-dram2.log build/logs/results-check$(LOGTAG)-dram2.log
 
 shell: build
 	@bin/boot shell
