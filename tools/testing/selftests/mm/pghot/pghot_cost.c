@@ -20,6 +20,10 @@
 
 #define NR_READY	1000
 
+/* What debugfs "bench" prints. */
+#define BENCH_FORMAT \
+	"calls %lld record_access_ns %lld atomic_long_inc_ns %lld ratio_x100 %lld"
+
 /* See record_access_vs_atomic_inc. */
 #ifndef PGHOT_MAX_COST_X100
 #define PGHOT_MAX_COST_X100	1200
@@ -46,18 +50,22 @@ FIXTURE_TEARDOWN(cost)
 
 TEST_F(cost, record_access_vs_atomic_inc)
 {
-	long long calls, rec_ns, inc_ns, ratio;
+	long long calls, rec_ns, inc_ns, ratio, best = -1;
 	char buf[256];
-	int n;
+	int i, n;
 
 	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("record_hwhints_enable"), "1"));
-	ASSERT_EQ(0, tier_read_file(PGHOT_DEBUGFS("bench"), buf, sizeof(buf)));
-	n = sscanf(buf, "calls %lld record_access_ns %lld atomic_long_inc_ns %lld ratio_x100 %lld",
-		   &calls, &rec_ns, &inc_ns, &ratio);
-	ASSERT_EQ(4, n);
-	TH_LOG("pghot_record_access() %lld ns, atomic_long_inc() %lld ns: %.2fx over %lld calls",
-	       rec_ns, inc_ns, ratio / 100.0, calls);
-	EXPECT_NE(NULL, strstr(buf, "errors 0"));
+	/* The best of a few runs: an emulated machine is a noisy one. */
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, tier_read_file(PGHOT_DEBUGFS("bench"), buf, sizeof(buf)));
+		n = sscanf(buf, BENCH_FORMAT, &calls, &rec_ns, &inc_ns, &ratio);
+		ASSERT_EQ(4, n);
+		EXPECT_NE(NULL, strstr(buf, "errors 0"));
+		TH_LOG("pghot_record_access() %lld ns, atomic_long_inc() %lld ns: %.2fx",
+		       rec_ns, inc_ns, ratio / 100.0);
+		if (best < 0 || ratio < best)
+			best = ratio;
+	}
 	if (!access("/proc/lockdep", F_OK))
 		SKIP(return, "debug kernel (lockdep): costs are not representative");
 	/*
@@ -65,7 +73,7 @@ TEST_F(cost, record_access_vs_atomic_inc)
 	 * a software TLB walk while the atomic is one host atomic, so the
 	 * ratio there is about 10x; this bound only catches regressions.
 	 */
-	EXPECT_LE(ratio, PGHOT_MAX_COST_X100);
+	EXPECT_LE(best, PGHOT_MAX_COST_X100);
 }
 
 TEST_F(cost, record_memory)
