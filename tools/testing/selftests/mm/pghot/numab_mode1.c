@@ -55,6 +55,9 @@ FIXTURE_SETUP(mode1)
 		SKIP(return, "node0 has no CPUs");
 	if (tier_set_knob("/proc/sys/kernel/numa_balancing", "1"))
 		SKIP(return, "no NUMA balancing");
+	/* pghot's hint fault source must not get in mode 1's way. */
+	if (!access("/proc/sys/vm/pghot_record_hintfaults_enable", W_OK))
+		ASSERT_EQ(0, tier_set_knob("/proc/sys/vm/pghot_record_hintfaults_enable", "1"));
 	self->buf = tier_alloc_on_node(SIZE, 1, SEED);
 	ASSERT_NE(NULL, self->buf);
 }
