@@ -26,7 +26,7 @@
 
 /* See record_access_vs_atomic_inc. */
 #ifndef PGHOT_MAX_COST_X100
-#define PGHOT_MAX_COST_X100	1200
+#define PGHOT_MAX_COST_X100	2000
 #endif
 #define SEED		0x5eed0004ULL
 
@@ -71,7 +71,8 @@ TEST_F(cost, record_access_vs_atomic_inc)
 	/*
 	 * The target is 3x on hardware.  Under QEMU TCG every guest load is
 	 * a software TLB walk while the atomic is one host atomic, so the
-	 * ratio there is about 10x; this bound only catches regressions.
+	 * ratio there is about 10x on an idle host and up to 15x on a busy
+	 * one; this bound only catches gross regressions.
 	 */
 	EXPECT_LE(best, PGHOT_MAX_COST_X100);
 }
