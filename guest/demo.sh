@@ -1,6 +1,7 @@
 #!/bin/sh
-# The `make` demo: show the tiers, put a hot set on the lower tier, let
-# NUMA balancing in tiering mode promote it, and print the counters.
+# The `make` demo: show the tiers, put a hot set on the lower tier, have
+# it promoted by NUMA balancing, then through each pghot source the
+# testbed has, and print the counters after each.
 
 counters() {
 	grep -E '^(pgpromote|pgdemote|numa_|pghot_|pgmigrate_success)' /proc/vmstat |
@@ -14,7 +15,16 @@ done
 dmesg | sed -n 's/.*\(Demotion targets for Node.*\)/  \1/p' | sort -u
 echo "=== counters before"
 counters
-echo "=== NUMA balancing mode 2 (upstream memory tiering)"
+echo "=== NUMA balancing mode 2, promoting in the faulting task (pghot source off)"
 /tests/pghot/numab_promote
+echo "=== counters"
+counters
+echo "=== the same through pghot: hint faults recorded, kmigrated promotes"
+/tests/pghot/pghot_hintfault -t hot_set_promoted
+echo "=== counters"
+counters
+echo "=== pghot on its own: a hot set recorded through debugfs"
+/tests/pghot/pghot_promote -t hot_set_promoted
 echo "=== counters after"
 counters
+[ -r /sys/kernel/debug/pghot/nodes ] && echo "=== pghot nodes" && cat /sys/kernel/debug/pghot/nodes

@@ -47,7 +47,7 @@ TEST_F_TIMEOUT(numab, hot_set_promoted, 90)
 	size_t cold_pages = (TOTAL - HOT) / tier_page_size;
 	long long promoted0 = tier_vmstat("pgpromote_success");
 	long long faults0 = tier_vmstat("numa_hint_faults");
-	double start = tier_now(), elapsed = 0, first_fault = 0;
+	double start = tier_now(), elapsed = 0, first_fault = 0, stime = tier_stime();
 	size_t hot_on0 = 0, cold_on0;
 	int pass = 0;
 
@@ -63,11 +63,13 @@ TEST_F_TIMEOUT(numab, hot_set_promoted, 90)
 		}
 		elapsed = tier_now() - start;
 	}
+	stime = tier_stime() - stime;
 	hot_on0 = tier_pages_on_node(self->buf, HOT, 0);
 	cold_on0 = tier_pages_on_node(self->buf + HOT, TOTAL - HOT, 0);
 	TH_LOG("%.1fs after the first hint fault: hot %zu/%zu on node0, cold %zu/%zu on node0",
 	       tier_now() - (first_fault ? first_fault : start), hot_on0, hot_pages,
 	       cold_on0, cold_pages);
+	TH_LOG("task system time %.3fs (hint faults, migration, placement queries)", stime);
 	TH_LOG("pgpromote_success +%lld, numa_hint_faults +%lld",
 	       tier_vmstat("pgpromote_success") - promoted0,
 	       tier_vmstat("numa_hint_faults") - faults0);

@@ -57,7 +57,8 @@ TEST_F_TIMEOUT(hintfault, hot_set_promoted, 90)
 	long long recorded = tier_vmstat("pghot_recorded_hintfaults");
 	long long promoted = tier_vmstat("pghot_promoted");
 	long long faults0 = tier_vmstat("numa_hint_faults");
-	double start = tier_now(), elapsed = 0, first_fault = 0;
+	long long pass_ns = pghot_node_stat(1, "pass_ns");
+	double start = tier_now(), elapsed = 0, first_fault = 0, stime = tier_stime();
 	size_t hot_on0 = 0, cold_on0;
 	int pass = 0;
 
@@ -74,11 +75,15 @@ TEST_F_TIMEOUT(hintfault, hot_set_promoted, 90)
 		elapsed = tier_now() - start;
 	}
 	elapsed = tier_now() - start;
+	stime = tier_stime() - stime;
 	hot_on0 = tier_pages_on_node(self->buf, HOT, 0);
 	cold_on0 = tier_pages_on_node(self->buf + HOT, TOTAL - HOT, 0);
 	TH_LOG("%.1fs after the first hint fault: hot %zu/%zu on node0, cold %zu/%zu on node0",
 	       tier_now() - (first_fault ? first_fault : start), hot_on0, hot_pages,
 	       cold_on0, cold_pages);
+	if (pass_ns >= 0)
+		TH_LOG("task system time %.3fs, kmigrated %.3fs", stime,
+		       (pghot_node_stat(1, "pass_ns") - pass_ns) / 1e9);
 	TH_LOG("numa_hint_faults +%lld, pghot_recorded_hintfaults +%lld, pghot_promoted +%lld",
 	       tier_vmstat("numa_hint_faults") - faults0,
 	       tier_vmstat("pghot_recorded_hintfaults") - recorded,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/klog.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -290,6 +291,14 @@ uint64_t tier_touch(const void *addr, size_t len)
 	for (off = 0; off < len; off += tier_page_size)
 		sum += __atomic_load_n(&p[off / sizeof(*p)], __ATOMIC_RELAXED);
 	return sum;
+}
+
+double tier_stime(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
 double tier_now(void)

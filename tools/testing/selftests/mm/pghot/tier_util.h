@@ -60,5 +60,7 @@ long tier_verify(const void *addr, size_t len, uint64_t seed);
 uint64_t tier_touch(const void *addr, size_t len);
 
 double tier_now(void);
+/* System CPU time of this process, in seconds. */
+double tier_stime(void);
 
 #endif /* __PGHOT_TIER_UTIL_H */
