@@ -47,34 +47,16 @@ TEST_F_TIMEOUT(numab, hot_set_promoted, 90)
 	size_t cold_pages = (TOTAL - HOT) / tier_page_size;
 	long long promoted0 = tier_vmstat("pgpromote_success");
 	long long faults0 = tier_vmstat("numa_hint_faults");
-	double start = tier_now(), elapsed = 0, first_fault = 0, stime = tier_stime();
-	size_t hot_on0 = 0, cold_on0;
-	int pass = 0;
+	struct tier_promotion p = tier_promote_hot_set(self->buf, TOTAL, HOT, DEADLINE);
 
-	while (elapsed < DEADLINE) {
-		tier_touch(self->buf, HOT);
-		/* From the first hint fault on, the scanner's timing is out. */
-		if (!first_fault && tier_vmstat("numa_hint_faults") > faults0)
-			first_fault = tier_now();
-		if (++pass % 16 == 0) {
-			hot_on0 = tier_pages_on_node(self->buf, HOT, 0);
-			if (hot_on0 * 100 >= hot_pages * 99)
-				break;
-		}
-		elapsed = tier_now() - start;
-	}
-	stime = tier_stime() - stime;
-	hot_on0 = tier_pages_on_node(self->buf, HOT, 0);
-	cold_on0 = tier_pages_on_node(self->buf + HOT, TOTAL - HOT, 0);
 	TH_LOG("%.1fs after the first hint fault: hot %zu/%zu on node0, cold %zu/%zu on node0",
-	       tier_now() - (first_fault ? first_fault : start), hot_on0, hot_pages,
-	       cold_on0, cold_pages);
-	TH_LOG("task system time %.3fs (hint faults, migration, placement queries)", stime);
+	       p.secs, p.hot_on0, hot_pages, p.cold_on0, cold_pages);
+	TH_LOG("task system time %.3fs (hint faults, migration, placement queries)", p.stime);
 	TH_LOG("pgpromote_success +%lld, numa_hint_faults +%lld",
 	       tier_vmstat("pgpromote_success") - promoted0,
 	       tier_vmstat("numa_hint_faults") - faults0);
-	EXPECT_GE(hot_on0 * 100, hot_pages * 99);
-	EXPECT_LE(cold_on0 * 100, cold_pages);
+	EXPECT_GE(p.hot_on0 * 100, hot_pages * 99);
+	EXPECT_LE(p.cold_on0 * 100, cold_pages);
 	EXPECT_GT(tier_vmstat("pgpromote_success"), promoted0);
 	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
 }

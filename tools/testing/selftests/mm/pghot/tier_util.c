@@ -301,6 +301,31 @@ double tier_stime(void)
 	return ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 }
 
+struct tier_promotion tier_promote_hot_set(char *buf, size_t total, size_t hot,
+					   double deadline)
+{
+	long long faults = tier_vmstat("numa_hint_faults");
+	double start = tier_now(), first_fault = 0, stime = tier_stime();
+	size_t hot_pages = hot / tier_page_size;
+	struct tier_promotion p = { 0 };
+	int pass = 0;
+
+	while (tier_now() - start < deadline) {
+		tier_touch(buf, hot);
+		/* From the first hint fault on, the scanner's timing is out. */
+		if (!first_fault && tier_vmstat("numa_hint_faults") > faults)
+			first_fault = tier_now();
+		if (++pass % 16 == 0 &&
+		    tier_pages_on_node(buf, hot, 0) * 100 >= hot_pages * 99)
+			break;
+	}
+	p.stime = tier_stime() - stime;
+	p.secs = tier_now() - (first_fault ? first_fault : start);
+	p.hot_on0 = tier_pages_on_node(buf, hot, 0);
+	p.cold_on0 = tier_pages_on_node(buf + hot, total - hot, 0);
+	return p;
+}
+
 double tier_now(void)
 {
 	struct timespec ts;

@@ -63,4 +63,25 @@ double tier_now(void);
 /* System CPU time of this process, in seconds. */
 double tier_stime(void);
 
+/**
+ * struct tier_promotion - How a hot set was promoted by NUMA balancing.
+ * @secs: seconds from the first hint fault (or the start) to the end.
+ * @stime: system CPU time the task spent meanwhile.
+ * @hot_on0: pages of the hot set on node 0 at the end.
+ * @cold_on0: pages of the cold rest on node 0 at the end.
+ */
+struct tier_promotion {
+	double secs;
+	double stime;
+	size_t hot_on0;
+	size_t cold_on0;
+};
+
+/*
+ * Keep reading the first @hot bytes of [buf, buf + total) until 99% of
+ * them are on node 0 or @deadline seconds have passed.
+ */
+struct tier_promotion tier_promote_hot_set(char *buf, size_t total, size_t hot,
+					   double deadline);
+
 #endif /* __PGHOT_TIER_UTIL_H */
