@@ -15,7 +15,7 @@ LOGTAG := -debug
 endif
 
 .PHONY: all setup tree build kernel initramfs demo check check-series \
-	shell series refresh build-each clean
+	shell series refresh build-each compare-base clean
 
 all: demo
 
@@ -59,6 +59,9 @@ refresh:
 
 build-each: setup
 	@bin/build-each
+
+compare-base: build
+	@bin/compare-base
 
 clean:
 	rm -rf build/obj build/initramfs build/initramfs.cpio.gz build/selftests out
