@@ -98,11 +98,8 @@ TEST_F_TIMEOUT(hotplug, records_follow_offline_online, 120)
 
 	/* A page of node1 is recorded as before. */
 	ASSERT_EQ(0, pghot_quiet());
-	page = mmap(NULL, tier_page_size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page);
-	ASSERT_EQ(0, tier_mbind(page, tier_page_size, 1));
-	page[0] = 1;
+	page = tier_alloc_on_node(tier_page_size, 1, 1);
+	ASSERT_NE(NULL, page);
 	ASSERT_EQ(0, pghot_pfns(page, tier_page_size, &pfn));
 	EXPECT_EQ(0, pghot_inject(&pfn, 1, -1, 1));
 	munmap(page, tier_page_size);

@@ -129,11 +129,8 @@ TEST_F(pghot, bad_records_refused)
 	pfn = 1ULL << 50;
 	EXPECT_EQ(-EINVAL, pghot_inject(&pfn, 1, -1, 1));
 	/* A top-tier page has no record. */
-	page0 = mmap(NULL, tier_page_size, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, page0);
-	ASSERT_EQ(0, tier_mbind(page0, tier_page_size, 0));
-	page0[0] = 1;
+	page0 = tier_alloc_on_node(tier_page_size, 0, 1);
+	ASSERT_NE(NULL, page0);
 	ASSERT_EQ(0, pghot_pfns(page0, tier_page_size, &top));
 	EXPECT_EQ(-ENOENT, pghot_inject(&top, 1, -1, 1));
 	munmap(page0, tier_page_size);
