@@ -20,9 +20,15 @@ echo "=== NUMA balancing mode 2, promoting in the faulting task (pghot source of
 echo "=== counters"
 counters
 echo "=== the same through pghot: hint faults recorded, kmigrated promotes"
-/tests/pghot/pghot_hintfault -t hot_set_promoted
+/tests/pghot/pghot_source -v hintfault -t hot_set_promoted
 echo "=== counters"
 counters
+if [ -e /proc/sys/vm/pghot_klruscand_interval_ms ]; then
+	echo "=== through pghot: klruscand's page table scans recorded (NUMA balancing off)"
+	/tests/pghot/pghot_source -v pgtscan -t hot_set_promoted
+	echo "=== counters"
+	counters
+fi
 echo "=== pghot on its own: a hot set recorded through debugfs"
 /tests/pghot/pghot_promote -t hot_set_promoted
 echo "=== counters after"

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * klruscand: page table scanning as a pghot source.
+ *
+ * One kernel thread walks the page tables of every process, once every
+ * vm.pghot_klruscand_interval_ms, with MGLRU's walker (lru_gen_scan_mm()),
+ * and reports each young PTE or PMD that maps a page of a lower-tier node
+ * to pghot as PGHOT_PGTABLE_SCAN, without a target node: pghot promotes to
+ * the nearest top-tier node.  It owns no policy; a page the scan finds
+ * young in enough passes within pghot's window becomes ready.
+ *
+ * The Accessed bit: the walk clears it for every young entry it reports,
+ * as MGLRU's aging does, and moves the folio to the youngest generation,
+ * which is what aging does with a young entry.  So reclaim sees a page the
+ * scan found young as recently used, not as idle.  The walk adds no
+ * generation, takes nothing from MGLRU's mm list or Bloom filters, and
+ * touches only entries that map lower-tier pages, so aging walks the same
+ * page tables it would without klruscand and the top tier is not touched
+ * at all.  It needs MGLRU to be enabled (/sys/kernel/mm/lru_gen/enabled);
+ * with the classic LRU it does not scan, because clearing Accessed bits
+ * there would hide the accesses from reclaim.
+ *
+ * The thread sleeps while the source is disabled and costs nothing then.
+ */
+#define pr_fmt(fmt) "klruscand: " fmt
+
+#include <linux/freezer.h>
+#include <linux/kthread.h>
+#include <linux/memory-tiers.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
+#include <linux/pghot.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/cputime.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/sysctl.h>
+#include <linux/vmstat.h>
+
+#include <trace/events/pghot.h>
+
+/* PFNs reported to pghot at a time: 32 KiB of buffer. */
+#define KLRUSCAND_BATCH		4096
+
+/* Milliseconds between the starts of two passes (vm.pghot_klruscand_interval_ms). */
+static unsigned int klruscand_interval_ms = 500;
+static unsigned int interval_min_ms = 10;
+static unsigned int interval_max_ms = 60 * MSEC_PER_SEC;
+
+/**
+ * struct klruscand_batch - Young PFNs waiting to be reported.
+ * @nr: how many.
+ * @young: young entries found in this pass.
+ * @recorded: of which pghot recorded.
+ * @pfns: the PFNs.
+ *
+ * Private to the klruscand thread.
+ */
+struct klruscand_batch {
+	unsigned int nr;
+	unsigned long young;
+	unsigned long recorded;
+	unsigned long pfns[KLRUSCAND_BATCH];
+};
+
+/* Called by the walk under the page table lock: only queue the PFN. */
+static bool klruscand_accessed(unsigned long pfn, void *arg)
+{
+	struct klruscand_batch *b = arg;
+
+	b->pfns[b->nr++] = pfn;
+	return b->nr == KLRUSCAND_BATCH;
+}
+
+/* Called with no lock held: report the queued PFNs. */
+static void klruscand_flush(void *arg)
+{
+	struct klruscand_batch *b = arg;
+	unsigned long now = jiffies;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < b->nr; i++) {
+		ret = pghot_record_access(b->pfns[i], NUMA_NO_NODE,
+					  PGHOT_PGTABLE_SCAN, now);
+		if (!ret)
+			b->recorded++;
+		else if (ret == -EOPNOTSUPP)
+			break;	/* the source was switched off */
+		if (i % 512 == 511)
+			cond_resched();
+	}
+	b->young += b->nr;
+	b->nr = 0;
+}
+
+static const struct lru_gen_scan_ops klruscand_ops = {
+	.accessed	= klruscand_accessed,
+	.flush		= klruscand_flush,
+};
+
+/* The next process from PID @*next on, with a reference on its mm. */
+static struct mm_struct *klruscand_next_mm(int *next)
+{
+	struct task_struct *task;
+	struct mm_struct *mm;
+	struct pid *pid;
+
+	rcu_read_lock();
+	while ((pid = find_ge_pid(*next, &init_pid_ns))) {
+		*next = pid_nr(pid) + 1;
+		/* Thread group leaders only: one walk per process. */
+		task = pid_task(pid, PIDTYPE_TGID);
+		mm = task ? get_task_mm(task) : NULL;
+		if (mm) {
+			rcu_read_unlock();
+			return mm;
+		}
+	}
+	rcu_read_unlock();
+	return NULL;
+}
+
+static bool klruscand_should_go_on(void)
+{
+	return pghot_src_enabled(PGHOT_PGTABLE_SCAN) && !kthread_should_stop();
+}
+
+/* One pass over every process, for every lower-tier node with memory. */
+static void klruscand_pass(struct klruscand_batch *b)
+{
+	unsigned long mms = 0, busy = 0;
+	u64 cpu = task_sched_runtime(current);
+	struct mm_struct *mm;
+	nodemask_t nodes = NODE_MASK_NONE;
+	int nid, next = 1, ret;
+
+	for_each_node_state(nid, N_MEMORY) {
+		if (!node_is_toptier(nid))
+			node_set(nid, nodes);
+	}
+	if (nodes_empty(nodes))
+		return;
+
+	b->young = 0;
+	b->recorded = 0;
+	while (klruscand_should_go_on() && (mm = klruscand_next_mm(&next))) {
+		for_each_node_mask(nid, nodes) {
+			ret = lru_gen_scan_mm(mm, nid, &klruscand_ops, b);
+			if (ret == -EOPNOTSUPP) {
+				pr_warn_once("MGLRU is disabled: not scanning\n");
+				mmput(mm);
+				goto out;
+			}
+			busy += ret == -EBUSY;
+		}
+		mmput(mm);
+		mms++;
+		cond_resched();
+	}
+out:
+	klruscand_flush(b);
+	cpu = task_sched_runtime(current) - cpu;
+	count_vm_event(PGHOT_PGTSCAN_PASSES);
+	count_vm_events(PGHOT_PGTSCAN_YOUNG, b->young);
+	count_vm_events(PGHOT_PGTSCAN_MM_BUSY, busy);
+	trace_pghot_klruscand_pass(mms, busy, b->young, b->recorded, cpu);
+}
+
+static int klruscand(void *data)
+{
+	struct klruscand_batch *b = data;
+	unsigned long start;
+	long left;
+
+	set_freezable();
+	while (!kthread_should_stop()) {
+		wait_event_freezable(pghot_src_wait,
+				     pghot_src_enabled(PGHOT_PGTABLE_SCAN) ||
+				     kthread_should_stop());
+		if (kthread_should_stop())
+			break;
+		start = jiffies;
+		klruscand_pass(b);
+		/* Sleep out the rest of the interval, or until switched off. */
+		left = start + msecs_to_jiffies(READ_ONCE(klruscand_interval_ms)) - jiffies;
+		if (left > 0)
+			wait_event_freezable_timeout(pghot_src_wait,
+						     !klruscand_should_go_on(), left);
+	}
+	kvfree(b);
+	return 0;
+}
+
+static struct ctl_table klruscand_sysctls[] = {
+	{
+		.procname	= "pghot_klruscand_interval_ms",
+		.data		= &klruscand_interval_ms,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= &interval_min_ms,
+		.extra2		= &interval_max_ms,
+	},
+};
+
+static int __init klruscand_init(void)
+{
+	struct klruscand_batch *b = kvzalloc(sizeof(*b), GFP_KERNEL);
+	struct task_struct *t;
+
+	if (!b)
+		return -ENOMEM;
+	t = kthread_run(klruscand, b, "klruscand");
+	if (IS_ERR(t)) {
+		kvfree(b);
+		return PTR_ERR(t);
+	}
+	register_sysctl_init("vm", klruscand_sysctls);
+	return 0;
+}
+late_initcall(klruscand_init);

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * klruscand clears the Accessed bits it reports; reclaim must still see
+ * those pages as recently used.  With promotion held off, pages klruscand
+ * found young are in MGLRU's two youngest generations of node 1 after the
+ * next aging, and pages it did not find young are not.  If the scan only
+ * cleared the bits, the hot pages would have aged with the cold ones.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+#include "tier_util.h"
+#include "pghot_util.h"
+
+#define MB		(1024UL * 1024)
+#define TOTAL		(64 * MB)
+#define HOT		(8 * MB)
+#define SEED		0x5eed0007ULL
+#define LRU_GEN		"/sys/kernel/debug/lru_gen"
+
+/**
+ * struct lru_gens - Anonymous pages of the root memcg on node 1.
+ * @memcg: the root memcg's id.
+ * @max_seq: the youngest generation.
+ * @young: pages in the two youngest generations.
+ * @old: pages in the older ones.
+ */
+struct lru_gens {
+	int memcg;
+	unsigned long max_seq;
+	unsigned long young;
+	unsigned long old;
+};
+
+static int lru_gens_read(struct lru_gens *g)
+{
+	unsigned long seq[8], anon[8], s, age, a, f;
+	char line[256], path[128];
+	int root = 0, node = -1, n = 0, i, id;
+	FILE *fp = fopen(LRU_GEN, "r");
+
+	if (!fp)
+		return -1;
+	memset(g, 0, sizeof(*g));
+	while (fgets(line, sizeof(line), fp)) {
+		if (sscanf(line, "memcg %d %127s", &id, path) >= 1) {
+			root = line[strlen(line) - 2] == '/';
+			if (root)
+				g->memcg = id;
+		} else if (sscanf(line, " node %d", &node) == 1) {
+			continue;
+		} else if (root && node == 1 && n < 8 &&
+			   sscanf(line, " %lu %lu %lu %lu", &s, &age, &a, &f) == 4) {
+			seq[n] = s;
+			anon[n++] = a;
+		}
+	}
+	fclose(fp);
+	if (!n)
+		return -1;
+	g->max_seq = seq[n - 1];
+	for (i = 0; i < n; i++) {
+		if (seq[i] + 1 >= g->max_seq)
+			g->young += anon[i];
+		else
+			g->old += anon[i];
+	}
+	return 0;
+}
+
+/* One MGLRU aging of node 1 that walks every page table (force_scan). */
+static int lru_gen_age(void)
+{
+	struct lru_gens g;
+	char cmd[64];
+
+	if (lru_gens_read(&g))
+		return -1;
+	snprintf(cmd, sizeof(cmd), "+ %d 1 %lu 100 1", g.memcg, g.max_seq);
+	return tier_write_file(LRU_GEN, cmd);
+}
+
+TEST(found_young_stays_young)
+{
+	size_t hot = HOT / tier_page_size, cold = (TOTAL - HOT) / tier_page_size;
+	const char *why = pghot_missing(0);
+	long long passes;
+	struct lru_gens g;
+	char *buf;
+	int pid;
+
+	if (why)
+		SKIP(return, "%s", why);
+	if (!pghot_kthread_pids("klruscand", &pid, 1))
+		SKIP(return, "no klruscand thread");
+	if (access(LRU_GEN, W_OK))
+		SKIP(return, "no %s", LRU_GEN);
+	ASSERT_EQ(0, pghot_quiet());
+	/* Accesses 1 ms apart do not add up: nothing is ever ready. */
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_window_ms"), "1"));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_threshold"), "2"));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("klruscand_interval_ms"), "100"));
+	buf = tier_alloc_on_node(TOTAL, 1, SEED);
+	ASSERT_NE(NULL, buf);
+
+	/* Two agings with no access: the whole buffer is old. */
+	ASSERT_EQ(0, lru_gen_age());
+	ASSERT_EQ(0, lru_gen_age());
+	ASSERT_EQ(0, lru_gens_read(&g));
+	TH_LOG("before: max_seq %lu, young %lu, old %lu", g.max_seq, g.young, g.old);
+	EXPECT_GE(g.old * 100, (hot + cold) * 99);
+
+	/* klruscand finds the hot part young, pass after pass. */
+	ASSERT_EQ(0, tier_write_file(PGHOT_SYSCTL("record_pgtscans_enable"), "1"));
+	passes = tier_vmstat("pghot_pgtscan_passes");
+	while (tier_vmstat("pghot_pgtscan_passes") < passes + 5)
+		tier_touch(buf, HOT);
+	ASSERT_EQ(0, tier_write_file(PGHOT_SYSCTL("record_pgtscans_enable"), "0"));
+	usleep(200 * 1000);
+
+	/* Then the aging, which finds most Accessed bits already cleared. */
+	ASSERT_EQ(0, lru_gen_age());
+	ASSERT_EQ(0, lru_gens_read(&g));
+	TH_LOG("after: max_seq %lu, young %lu (hot %zu), old %lu (cold %zu)",
+	       g.max_seq, g.young, hot, g.old, cold);
+	EXPECT_GE(g.young * 100, hot * 99);
+	EXPECT_LE(g.young, hot + cold / 100);
+	EXPECT_GE(g.old * 100, cold * 99);
+	EXPECT_EQ(-1, tier_verify(buf, TOTAL, SEED));
+	munmap(buf, TOTAL);
+	tier_restore_all();
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Each pghot source on its own, with every other source off: a 32 MiB
+ * hot set placed on node 1 is recorded through the source, and kmigrated
+ * promotes at least 99% of it to node 0 within 10 seconds, while at most
+ * 1% of the 224 MiB cold rest moves, and every byte survives.  It still
+ * gets there within 60 seconds with node 0 over 90% full of cold memory.
+ * With the source off, nothing is recorded.
+ */
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../kselftest_harness.h"
+#include "tier_util.h"
+#include "pghot_util.h"
+
+#define MB		(1024UL * 1024)
+#define TOTAL		(256 * MB)
+#define HOT		(32 * MB)
+#define SEED		0x5eed0006ULL
+#define DEADLINE	10.0
+
+FIXTURE(source) {
+	char *buf;
+};
+
+/**
+ * struct _fixture_variant_source - One source of accesses.
+ * @enable: its vm.pghot_record_*_enable knob.
+ * @recorded: its /proc/vmstat counter of recorded accesses.
+ * @numa_balancing: kernel.numa_balancing while it runs.
+ * @activity: a /proc/vmstat counter of the mechanism behind the source.
+ * @active_when_off: whether @activity keeps growing with the source off.
+ * @thread: the kernel thread behind the source, if any.
+ */
+FIXTURE_VARIANT(source) {
+	const char *enable;
+	const char *recorded;
+	const char *numa_balancing;
+	const char *activity;
+	bool active_when_off;
+	const char *thread;
+};
+
+/* NUMA balancing in tiering mode: hint faults, no migration in the fault. */
+FIXTURE_VARIANT_ADD(source, hintfault) {
+	.enable = PGHOT_SYSCTL("record_hintfaults_enable"),
+	.recorded = "pghot_recorded_hintfaults",
+	.numa_balancing = "2",
+	.activity = "numa_hint_faults",
+	.active_when_off = true,
+};
+
+FIXTURE_SETUP(source)
+{
+	const char *why = pghot_missing(0);
+	int pid;
+
+	self->buf = NULL;
+	if (why)
+		SKIP(return, "%s", why);
+	if (variant->thread && !pghot_kthread_pids(variant->thread, &pid, 1))
+		SKIP(return, "no %s thread", variant->thread);
+	ASSERT_EQ(0, pghot_quiet());
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_threshold"), "2"));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_window_ms"), "5000"));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_rate_limit_MBps"), "65536"));
+	self->buf = tier_alloc_on_node(TOTAL, 1, SEED);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, tier_set_knob("/proc/sys/kernel/numa_balancing",
+				   variant->numa_balancing));
+	ASSERT_EQ(0, tier_set_knob(variant->enable, "1"));
+}
+
+FIXTURE_TEARDOWN(source)
+{
+	if (self->buf)
+		munmap(self->buf, TOTAL);
+	tier_restore_all();
+}
+
+TEST_F_TIMEOUT(source, hot_set_promoted, 90)
+{
+	size_t hot_pages = HOT / tier_page_size;
+	size_t cold_pages = (TOTAL - HOT) / tier_page_size;
+	long long recorded = tier_vmstat(variant->recorded);
+	long long promoted = tier_vmstat("pghot_promoted");
+	long long activity = tier_vmstat(variant->activity);
+	double kmigrated = pghot_kthread_cpu("kmigrated");
+	double thread = variant->thread ? pghot_kthread_cpu(variant->thread) : 0;
+	struct tier_promotion p = tier_promote_hot_set(self->buf, TOTAL, HOT, DEADLINE);
+
+	TH_LOG("%s: %.1fs to promotion: hot %zu/%zu on node0, cold %zu/%zu on node0",
+	       variant->recorded, p.secs, p.hot_on0, hot_pages, p.cold_on0, cold_pages);
+	TH_LOG("%s: CPU: task system %.3fs, kmigrated %.3fs", variant->recorded,
+	       p.stime, pghot_kthread_cpu("kmigrated") - kmigrated);
+	if (variant->thread)
+		TH_LOG("%s: CPU: %s %.3fs", variant->recorded, variant->thread,
+		       pghot_kthread_cpu(variant->thread) - thread);
+	TH_LOG("%s: %s +%lld, recorded +%lld, pghot_promoted +%lld",
+	       variant->recorded, variant->activity,
+	       tier_vmstat(variant->activity) - activity,
+	       tier_vmstat(variant->recorded) - recorded,
+	       tier_vmstat("pghot_promoted") - promoted);
+	EXPECT_GE(p.hot_on0 * 100, hot_pages * 99);
+	EXPECT_LE(p.cold_on0 * 100, cold_pages);
+	EXPECT_GT(tier_vmstat(variant->activity), activity);
+	EXPECT_GT(tier_vmstat(variant->recorded), recorded);
+	EXPECT_GE(tier_vmstat("pghot_promoted") - promoted, (long long)p.hot_on0 * 99 / 100);
+	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
+}
+
+/*
+ * With node 0 so full of cold anonymous memory (over 90%) that the hot
+ * set does not fit in what is free, the hot set still gets there:
+ * kmigrated wakes kswapd, and demotion makes room.
+ */
+TEST_F_TIMEOUT(source, hot_set_promoted_under_pressure, 150)
+{
+	size_t hot_pages = HOT / tier_page_size, fill, free, total;
+	long long demoted = tier_vmstat("pgdemote_kswapd");
+	struct tier_promotion p;
+	char *cold0 = tier_crowd_node0(HOT, SEED + 1, &fill);
+
+	if (!cold0 && !fill)
+		SKIP(return, "node0 is already full");
+	ASSERT_NE(NULL, cold0);
+	ASSERT_EQ(0, tier_node_mem(0, &free, &total));
+	TH_LOG("node0: %zu MiB cold placed, %zu of %zu MiB free", fill / MB,
+	       free / MB, total / MB);
+
+	p = tier_promote_hot_set(self->buf, HOT, HOT, 60);
+	TH_LOG("%s: after %.1fs: hot %zu/%zu on node0, pgdemote_kswapd +%lld",
+	       variant->recorded, p.secs, p.hot_on0, hot_pages,
+	       tier_vmstat("pgdemote_kswapd") - demoted);
+	EXPECT_GE(p.hot_on0 * 100, hot_pages * 99);
+	EXPECT_GT(tier_vmstat("pgdemote_kswapd"), demoted);
+	EXPECT_EQ(-1, tier_verify(cold0, fill, SEED + 1));
+	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
+	munmap(cold0, fill);
+}
+
+TEST_F_TIMEOUT(source, disabled_records_nothing, 60)
+{
+	long long recorded, activity;
+	double start;
+
+	ASSERT_EQ(0, tier_write_file(variant->enable, "0"));
+	/* Let what the source was doing when switched off finish. */
+	usleep(500 * 1000);
+	recorded = tier_vmstat(variant->recorded);
+	activity = tier_vmstat(variant->activity);
+	start = tier_now();
+	while (tier_now() - start < 4)
+		tier_touch(self->buf, HOT);
+	/* What is behind the source runs on, or stops with it. */
+	EXPECT_EQ(variant->active_when_off, tier_vmstat(variant->activity) > activity);
+	EXPECT_EQ(recorded, tier_vmstat(variant->recorded));
+	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
+}
+
+TEST_HARNESS_MAIN
