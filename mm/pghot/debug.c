@@ -8,6 +8,7 @@
  *   nodes   read: per-node state, record statistics and memory, and
  *           kmigrated's passes and their CPU time
  *   kick    write a node id: run one kmigrated pass even with nothing ready
+ *   clear   write a node id: empty all its records, ready or not
  *   bench   read: cost of pghot_record_access() against atomic_long_inc()
  *           on the same records (needs vm.pghot_record_hwhints_enable=1)
  *
@@ -146,6 +147,55 @@ static const struct file_operations pghot_kick_fops = {
 };
 
 /*
+ * Records outlive their pages: tests empty a node's records so that what
+ * an earlier test recorded for the same pages does not count.
+ */
+static ssize_t pghot_clear_write(struct file *file, const char __user *ubuf,
+				 size_t count, loff_t *ppos)
+{
+	unsigned long pfn, end, i;
+	struct pghot_map *map;
+	struct mem_section *ms;
+	struct pghot_node *pn;
+	int nid, ret;
+
+	ret = kstrtoint_from_user(ubuf, count, 0, &nid);
+	if (ret)
+		return ret;
+	if (nid < 0 || nid >= MAX_NUMNODES)
+		return -EINVAL;
+	mutex_lock(&pghot_lock);
+	pn = pghot_nodes[nid];
+	if (!pn || !pn->tracked) {
+		mutex_unlock(&pghot_lock);
+		return -ENOENT;
+	}
+	pfn = ALIGN_DOWN(node_start_pfn(nid), PAGES_PER_SECTION);
+	end = node_end_pfn(nid);
+	for (; pfn < end && pfn_to_section_nr(pfn) < NR_MEM_SECTIONS;
+	     pfn += PAGES_PER_SECTION) {
+		ms = __pfn_to_section(pfn);
+		/* Maps change only under pghot_lock, which we hold. */
+		map = ms ? rcu_dereference_protected(ms->pghot_map,
+						     lockdep_is_held(&pghot_lock)) : NULL;
+		if (!map || map->nid != nid)
+			continue;
+		for (i = 0; i < PAGES_PER_SECTION; i++)
+			pghot_map_take(map, i);
+		cond_resched();
+	}
+	mutex_unlock(&pghot_lock);
+	return count;
+}
+
+static const struct file_operations pghot_clear_fops = {
+	.owner	= THIS_MODULE,
+	.open	= simple_open,
+	.write	= pghot_clear_write,
+	.llseek	= noop_llseek,
+};
+
+/*
  * Time pghot_record_access() on every page of one tracked section, a few
  * rounds, against atomic_long_inc() on the same records.  The threshold
  * is raised meanwhile so that no page becomes ready and wakes kmigrated;
@@ -218,6 +268,7 @@ static int __init pghot_debug_init(void)
 	debugfs_create_file("record", 0200, dir, NULL, &pghot_record_fops);
 	debugfs_create_file("nodes", 0400, dir, NULL, &pghot_nodes_fops);
 	debugfs_create_file("kick", 0200, dir, NULL, &pghot_kick_fops);
+	debugfs_create_file("clear", 0200, dir, NULL, &pghot_clear_fops);
 	debugfs_create_file("bench", 0400, dir, NULL, &pghot_bench_fops);
 	return 0;
 }

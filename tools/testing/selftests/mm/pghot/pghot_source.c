@@ -26,7 +26,8 @@ FIXTURE(source) {
 };
 
 /**
- * struct _fixture_variant_source - One source of accesses.
+ * struct source - One source of accesses.
+ * @name: what the test logs call it.
  * @enable: its vm.pghot_record_*_enable knob.
  * @recorded: its /proc/vmstat counter of recorded accesses.
  * @numa_balancing: kernel.numa_balancing while it runs.
@@ -34,7 +35,8 @@ FIXTURE(source) {
  * @active_when_off: whether @activity keeps growing with the source off.
  * @thread: the kernel thread behind the source, if any.
  */
-FIXTURE_VARIANT(source) {
+struct source {
+	const char *name;
 	const char *enable;
 	const char *recorded;
 	const char *numa_balancing;
@@ -44,7 +46,8 @@ FIXTURE_VARIANT(source) {
 };
 
 /* NUMA balancing in tiering mode: hint faults, no migration in the fault. */
-FIXTURE_VARIANT_ADD(source, hintfault) {
+static const struct source hintfault = {
+	.name = "hintfault",
 	.enable = PGHOT_SYSCTL("record_hintfaults_enable"),
 	.recorded = "pghot_recorded_hintfaults",
 	.numa_balancing = "2",
@@ -52,16 +55,25 @@ FIXTURE_VARIANT_ADD(source, hintfault) {
 	.active_when_off = true,
 };
 
+FIXTURE_VARIANT(source) {
+	const struct source *src;
+};
+
+FIXTURE_VARIANT_ADD(source, hintfault) {
+	.src = &hintfault,
+};
+
 FIXTURE_SETUP(source)
 {
+	const struct source *src = variant->src;
 	const char *why = pghot_missing(0);
 	int pid;
 
 	self->buf = NULL;
 	if (why)
 		SKIP(return, "%s", why);
-	if (variant->thread && !pghot_kthread_pids(variant->thread, &pid, 1))
-		SKIP(return, "no %s thread", variant->thread);
+	if (src->thread && !pghot_kthread_pids(src->thread, &pid, 1))
+		SKIP(return, "no %s thread", src->thread);
 	ASSERT_EQ(0, pghot_quiet());
 	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_threshold"), "2"));
 	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_window_ms"), "5000"));
@@ -69,8 +81,8 @@ FIXTURE_SETUP(source)
 	self->buf = tier_alloc_on_node(TOTAL, 1, SEED);
 	ASSERT_NE(NULL, self->buf);
 	ASSERT_EQ(0, tier_set_knob("/proc/sys/kernel/numa_balancing",
-				   variant->numa_balancing));
-	ASSERT_EQ(0, tier_set_knob(variant->enable, "1"));
+				   src->numa_balancing));
+	ASSERT_EQ(0, tier_set_knob(src->enable, "1"));
 }
 
 FIXTURE_TEARDOWN(source)
@@ -82,31 +94,31 @@ FIXTURE_TEARDOWN(source)
 
 TEST_F_TIMEOUT(source, hot_set_promoted, 90)
 {
+	const struct source *src = variant->src;
 	size_t hot_pages = HOT / tier_page_size;
 	size_t cold_pages = (TOTAL - HOT) / tier_page_size;
-	long long recorded = tier_vmstat(variant->recorded);
+	long long recorded = tier_vmstat(src->recorded);
 	long long promoted = tier_vmstat("pghot_promoted");
-	long long activity = tier_vmstat(variant->activity);
+	long long activity = tier_vmstat(src->activity);
 	double kmigrated = pghot_kthread_cpu("kmigrated");
-	double thread = variant->thread ? pghot_kthread_cpu(variant->thread) : 0;
+	double thread = src->thread ? pghot_kthread_cpu(src->thread) : 0;
 	struct tier_promotion p = tier_promote_hot_set(self->buf, TOTAL, HOT, DEADLINE);
 
 	TH_LOG("%s: %.1fs to promotion: hot %zu/%zu on node0, cold %zu/%zu on node0",
-	       variant->recorded, p.secs, p.hot_on0, hot_pages, p.cold_on0, cold_pages);
-	TH_LOG("%s: CPU: task system %.3fs, kmigrated %.3fs", variant->recorded,
+	       src->name, p.secs, p.hot_on0, hot_pages, p.cold_on0, cold_pages);
+	TH_LOG("%s: CPU: task system %.3fs, kmigrated %.3fs", src->name,
 	       p.stime, pghot_kthread_cpu("kmigrated") - kmigrated);
-	if (variant->thread)
-		TH_LOG("%s: CPU: %s %.3fs", variant->recorded, variant->thread,
-		       pghot_kthread_cpu(variant->thread) - thread);
-	TH_LOG("%s: %s +%lld, recorded +%lld, pghot_promoted +%lld",
-	       variant->recorded, variant->activity,
-	       tier_vmstat(variant->activity) - activity,
-	       tier_vmstat(variant->recorded) - recorded,
+	if (src->thread)
+		TH_LOG("%s: CPU: %s %.3fs", src->name, src->thread,
+		       pghot_kthread_cpu(src->thread) - thread);
+	TH_LOG("%s: %s +%lld, %s +%lld, pghot_promoted +%lld", src->name,
+	       src->activity, tier_vmstat(src->activity) - activity,
+	       src->recorded, tier_vmstat(src->recorded) - recorded,
 	       tier_vmstat("pghot_promoted") - promoted);
 	EXPECT_GE(p.hot_on0 * 100, hot_pages * 99);
 	EXPECT_LE(p.cold_on0 * 100, cold_pages);
-	EXPECT_GT(tier_vmstat(variant->activity), activity);
-	EXPECT_GT(tier_vmstat(variant->recorded), recorded);
+	EXPECT_GT(tier_vmstat(src->activity), activity);
+	EXPECT_GT(tier_vmstat(src->recorded), recorded);
 	EXPECT_GE(tier_vmstat("pghot_promoted") - promoted, (long long)p.hot_on0 * 99 / 100);
 	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
 }
@@ -132,7 +144,7 @@ TEST_F_TIMEOUT(source, hot_set_promoted_under_pressure, 150)
 
 	p = tier_promote_hot_set(self->buf, HOT, HOT, 60);
 	TH_LOG("%s: after %.1fs: hot %zu/%zu on node0, pgdemote_kswapd +%lld",
-	       variant->recorded, p.secs, p.hot_on0, hot_pages,
+	       variant->src->name, p.secs, p.hot_on0, hot_pages,
 	       tier_vmstat("pgdemote_kswapd") - demoted);
 	EXPECT_GE(p.hot_on0 * 100, hot_pages * 99);
 	EXPECT_GT(tier_vmstat("pgdemote_kswapd"), demoted);
@@ -143,20 +155,21 @@ TEST_F_TIMEOUT(source, hot_set_promoted_under_pressure, 150)
 
 TEST_F_TIMEOUT(source, disabled_records_nothing, 60)
 {
+	const struct source *src = variant->src;
 	long long recorded, activity;
 	double start;
 
-	ASSERT_EQ(0, tier_write_file(variant->enable, "0"));
+	ASSERT_EQ(0, tier_write_file(src->enable, "0"));
 	/* Let what the source was doing when switched off finish. */
 	usleep(500 * 1000);
-	recorded = tier_vmstat(variant->recorded);
-	activity = tier_vmstat(variant->activity);
+	recorded = tier_vmstat(src->recorded);
+	activity = tier_vmstat(src->activity);
 	start = tier_now();
 	while (tier_now() - start < 4)
 		tier_touch(self->buf, HOT);
 	/* What is behind the source runs on, or stops with it. */
-	EXPECT_EQ(variant->active_when_off, tier_vmstat(variant->activity) > activity);
-	EXPECT_EQ(recorded, tier_vmstat(variant->recorded));
+	EXPECT_EQ(src->active_when_off, tier_vmstat(src->activity) > activity);
+	EXPECT_EQ(recorded, tier_vmstat(src->recorded));
 	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
 }
 

@@ -45,6 +45,7 @@ int pghot_quiet(void)
 		PGHOT_SYSCTL("record_hintfaults_enable"),
 		"/proc/sys/kernel/numa_balancing",
 	};
+	char nid[8];
 	size_t i;
 	int ret;
 
@@ -59,6 +60,12 @@ int pghot_quiet(void)
 	 */
 	for (i = 0; i < 50 && pghot_node_stat(1, "nr_ready") > 0; i++)
 		usleep(100 * 1000);
+	/* And forget the rest: counts from the pages' earlier lives. */
+	for (i = 0; pghot_debugfs_available() && i < TIER_MAX_NODES; i++) {
+		snprintf(nid, sizeof(nid), "%zu", i);
+		/* -ENOENT for the nodes that have no records. */
+		tier_write_file(PGHOT_DEBUGFS("clear"), nid);
+	}
 	return 0;
 }
 

@@ -24,8 +24,9 @@ const char *pghot_missing(int debugfs);
 
 /*
  * Switch off every source of accesses, pghot's and NUMA balancing's, so
- * that only what a test injects moves pages, and wait for kmigrated to
- * finish with what is already ready.  Undone by tier_restore_all().
+ * that only what a test injects moves pages, wait for kmigrated to
+ * finish with what is already ready, and empty the records (debugfs
+ * "clear"), which outlive their pages.  Undone by tier_restore_all().
  */
 int pghot_quiet(void);
 

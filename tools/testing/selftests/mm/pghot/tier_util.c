@@ -321,6 +321,7 @@ struct tier_promotion tier_promote_hot_set(char *buf, size_t total, size_t hot,
 	}
 	p.stime = tier_stime() - stime;
 	p.secs = tier_now() - (first_fault ? first_fault : start);
+	p.total = tier_now() - start;
 	p.hot_on0 = tier_pages_on_node(buf, hot, 0);
 	p.cold_on0 = tier_pages_on_node(buf + hot, total - hot, 0);
 	return p;

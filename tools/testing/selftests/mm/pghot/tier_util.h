@@ -66,12 +66,15 @@ double tier_stime(void);
 /**
  * struct tier_promotion - How a hot set was promoted by NUMA balancing.
  * @secs: seconds from the first hint fault (or the start) to the end.
+ * @total: seconds from the start to the end, NUMA balancing's scan delay
+ *         included: what compares sources that do not fault.
  * @stime: system CPU time the task spent meanwhile.
  * @hot_on0: pages of the hot set on node 0 at the end.
  * @cold_on0: pages of the cold rest on node 0 at the end.
  */
 struct tier_promotion {
 	double secs;
+	double total;
 	double stime;
 	size_t hot_on0;
 	size_t cold_on0;
