@@ -20,12 +20,12 @@ echo "=== NUMA balancing mode 2, promoting in the faulting task (pghot source of
 echo "=== counters"
 counters
 echo "=== the same through pghot: hint faults recorded, kmigrated promotes"
-/tests/pghot/pghot_source -v hintfault -t hot_set_promoted
+/tests/pghot/pghot_source -r source.hintfault.hot_set_promoted
 echo "=== counters"
 counters
 if [ -e /proc/sys/vm/pghot_klruscand_interval_ms ]; then
 	echo "=== through pghot: klruscand's page table scans recorded (NUMA balancing off)"
-	/tests/pghot/pghot_source -v pgtscan -t hot_set_promoted
+	/tests/pghot/pghot_source -r source.pgtscan.hot_set_promoted
 	echo "=== counters"
 	counters
 fi
