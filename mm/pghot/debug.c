@@ -116,20 +116,38 @@ static int pghot_nodes_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pghot_nodes);
 
-static ssize_t pghot_kick_write(struct file *file, const char __user *ubuf,
-				size_t count, loff_t *ppos)
+/*
+ * The tracked node whose id was written to a file, with pghot_lock held;
+ * an ERR_PTR() without it for a bad id or a node with no records.
+ */
+static struct pghot_node *pghot_lock_written_node(const char __user *ubuf,
+						  size_t count)
 {
 	struct pghot_node *pn;
 	int nid, ret;
 
 	ret = kstrtoint_from_user(ubuf, count, 0, &nid);
 	if (ret)
-		return ret;
+		return ERR_PTR(ret);
 	if (nid < 0 || nid >= MAX_NUMNODES)
-		return -EINVAL;
+		return ERR_PTR(-EINVAL);
 	mutex_lock(&pghot_lock);
 	pn = pghot_nodes[nid];
-	if (pn && pn->kmigrated) {
+	if (pn && pn->tracked)
+		return pn;
+	mutex_unlock(&pghot_lock);
+	return ERR_PTR(-ENOENT);
+}
+
+static ssize_t pghot_kick_write(struct file *file, const char __user *ubuf,
+				size_t count, loff_t *ppos)
+{
+	struct pghot_node *pn = pghot_lock_written_node(ubuf, count);
+	int ret = 0;
+
+	if (IS_ERR(pn))
+		return PTR_ERR(pn);
+	if (pn->kmigrated) {
 		WRITE_ONCE(pn->kick, true);
 		wake_up(&pn->wait);
 	} else {
@@ -153,32 +171,22 @@ static const struct file_operations pghot_kick_fops = {
 static ssize_t pghot_clear_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
+	struct pghot_node *pn = pghot_lock_written_node(ubuf, count);
 	unsigned long pfn, end, i;
 	struct pghot_map *map;
 	struct mem_section *ms;
-	struct pghot_node *pn;
-	int nid, ret;
 
-	ret = kstrtoint_from_user(ubuf, count, 0, &nid);
-	if (ret)
-		return ret;
-	if (nid < 0 || nid >= MAX_NUMNODES)
-		return -EINVAL;
-	mutex_lock(&pghot_lock);
-	pn = pghot_nodes[nid];
-	if (!pn || !pn->tracked) {
-		mutex_unlock(&pghot_lock);
-		return -ENOENT;
-	}
-	pfn = ALIGN_DOWN(node_start_pfn(nid), PAGES_PER_SECTION);
-	end = node_end_pfn(nid);
+	if (IS_ERR(pn))
+		return PTR_ERR(pn);
+	pfn = ALIGN_DOWN(node_start_pfn(pn->nid), PAGES_PER_SECTION);
+	end = node_end_pfn(pn->nid);
 	for (; pfn < end && pfn_to_section_nr(pfn) < NR_MEM_SECTIONS;
 	     pfn += PAGES_PER_SECTION) {
 		ms = __pfn_to_section(pfn);
 		/* Maps change only under pghot_lock, which we hold. */
 		map = ms ? rcu_dereference_protected(ms->pghot_map,
 						     lockdep_is_held(&pghot_lock)) : NULL;
-		if (!map || map->nid != nid)
+		if (!map || map->nid != pn->nid)
 			continue;
 		for (i = 0; i < PAGES_PER_SECTION; i++)
 			pghot_map_take(map, i);
