@@ -87,28 +87,47 @@ static int lru_gen_age(void)
 	return tier_write_file(LRU_GEN, cmd);
 }
 
-TEST(found_young_stays_young)
-{
-	size_t hot = HOT / tier_page_size, cold = (TOTAL - HOT) / tier_page_size;
-	const char *why = pghot_missing(0);
-	long long passes;
-	struct lru_gens g;
+/* A filled buffer on node 1, with klruscand off and promotion held off. */
+FIXTURE(klruscand) {
 	char *buf;
+};
+
+FIXTURE_SETUP(klruscand)
+{
+	const char *why = pghot_missing(0);
 	int pid;
 
+	self->buf = NULL;
 	if (why)
 		SKIP(return, "%s", why);
 	if (!pghot_kthread_pids("klruscand", &pid, 1))
 		SKIP(return, "no klruscand thread");
-	if (access(LRU_GEN, W_OK))
-		SKIP(return, "no %s", LRU_GEN);
 	ASSERT_EQ(0, pghot_quiet());
 	/* Accesses 1 ms apart do not add up: nothing is ever ready. */
 	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_window_ms"), "1"));
 	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_threshold"), "2"));
 	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("klruscand_interval_ms"), "100"));
-	buf = tier_alloc_on_node(TOTAL, 1, SEED);
-	ASSERT_NE(NULL, buf);
+	/* Filled, so every page's Accessed bit is set. */
+	self->buf = tier_alloc_on_node(TOTAL, 1, SEED);
+	ASSERT_NE(NULL, self->buf);
+}
+
+FIXTURE_TEARDOWN(klruscand)
+{
+	if (self->buf)
+		munmap(self->buf, TOTAL);
+	tier_restore_all();
+}
+
+TEST_F(klruscand, found_young_stays_young)
+{
+	size_t hot = HOT / tier_page_size, cold = (TOTAL - HOT) / tier_page_size;
+	char *buf = self->buf;
+	long long passes;
+	struct lru_gens g;
+
+	if (access(LRU_GEN, W_OK))
+		SKIP(return, "no %s", LRU_GEN);
 
 	/* Two agings with no access: the whole buffer is old. */
 	ASSERT_EQ(0, lru_gen_age());
@@ -134,8 +153,6 @@ TEST(found_young_stays_young)
 	EXPECT_LE(g.young, hot + cold / 100);
 	EXPECT_GE(g.old * 100, cold * 99);
 	EXPECT_EQ(-1, tier_verify(buf, TOTAL, SEED));
-	munmap(buf, TOTAL);
-	tier_restore_all();
 }
 
 /* Wait for klruscand to start and finish @n more passes; false after 10 s. */
@@ -152,25 +169,10 @@ static bool wait_passes(int n)
 	return true;
 }
 
-TEST(each_young_page_reported_once)
+TEST_F(klruscand, each_young_page_reported_once)
 {
 	size_t pages = TOTAL / tier_page_size;
-	const char *why = pghot_missing(0);
 	long long young, first, second;
-	char *buf;
-	int pid;
-
-	if (why)
-		SKIP(return, "%s", why);
-	if (!pghot_kthread_pids("klruscand", &pid, 1))
-		SKIP(return, "no klruscand thread");
-	ASSERT_EQ(0, pghot_quiet());
-	/* Nothing becomes ready: the pages stay on node 1. */
-	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_window_ms"), "1"));
-	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("klruscand_interval_ms"), "200"));
-	/* Filled, so every page's Accessed bit is set. */
-	buf = tier_alloc_on_node(TOTAL, 1, SEED);
-	ASSERT_NE(NULL, buf);
 
 	young = tier_vmstat("pghot_pgtscan_young");
 	ASSERT_EQ(0, tier_write_file(PGHOT_SYSCTL("record_pgtscans_enable"), "1"));
@@ -185,9 +187,7 @@ TEST(each_young_page_reported_once)
 	EXPECT_GE(first, (long long)pages);
 	EXPECT_LE(first, (long long)pages + 256);
 	EXPECT_LE(second, 256);
-	EXPECT_EQ(-1, tier_verify(buf, TOTAL, SEED));
-	munmap(buf, TOTAL);
-	tier_restore_all();
+	EXPECT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
 }
 
 TEST_HARNESS_MAIN
