@@ -83,7 +83,8 @@ out:
 	return on;
 }
 
-TEST_F(pressure, no_user_page_on_spm_node)
+/* Minutes on a debug (KASAN) kernel under TCG. */
+TEST_F_TIMEOUT(pressure, no_user_page_on_spm_node, 300)
 {
 	long spm_before = spm_node_free_kb(self->spm), spm_after;
 	long long swapped = tier_vmstat("pswpout");

@@ -108,7 +108,8 @@ static struct zswap_counts zswap_counts(int node)
 	return c;
 }
 
-TEST_F(zswap, pages_land_and_read_back)
+/* Minutes on a debug (KASAN) kernel under TCG. */
+TEST_F_TIMEOUT(zswap, pages_land_and_read_back, 300)
 {
 	struct zswap_counts before = zswap_counts(self->node), out, in;
 	size_t len = 32UL << 20, pages;
