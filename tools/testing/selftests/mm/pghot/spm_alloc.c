@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
@@ -59,30 +58,6 @@ static long sysram_free_kb(void)
 	return kb;
 }
 
-/* Pages of [buf, buf + len) resident on @node; *resident counts all. */
-static size_t pages_on(char *buf, size_t len, int node, size_t *resident)
-{
-	size_t n = len / tier_page_size, i, on = 0;
-	void **pages = calloc(n, sizeof(*pages));
-	int *status = calloc(n, sizeof(*status));
-
-	*resident = 0;
-	if (!pages || !status)
-		goto out;
-	for (i = 0; i < n; i++)
-		pages[i] = buf + i * tier_page_size;
-	if (syscall(SYS_move_pages, 0, n, pages, NULL, status, 0))
-		goto out;
-	for (i = 0; i < n; i++) {
-		*resident += status[i] >= 0;
-		on += status[i] == node;
-	}
-out:
-	free(pages);
-	free(status);
-	return on;
-}
-
 /* Minutes on a debug (KASAN) kernel under TCG. */
 TEST_F_TIMEOUT(pressure, no_user_page_on_spm_node, 300)
 {
@@ -100,7 +75,7 @@ TEST_F_TIMEOUT(pressure, no_user_page_on_spm_node, 300)
 	ASSERT_NE(buf, MAP_FAILED);
 	tier_fill(buf, len, SEED);
 
-	on_spm = pages_on(buf, len, self->spm, &resident);
+	on_spm = tier_pages_resident(buf, len, self->spm, &resident);
 	spm_after = spm_node_free_kb(self->spm);
 	TH_LOG("resident %zu of %zu pages, %zu on the SPM node; swapped out %lld pages",
 	       resident, len / tier_page_size, on_spm, tier_vmstat("pswpout") - swapped);
@@ -114,7 +89,7 @@ TEST_F_TIMEOUT(pressure, no_user_page_on_spm_node, 300)
 
 	bad = tier_verify(buf, len, SEED);
 	EXPECT_EQ(bad, -1);
-	EXPECT_EQ(pages_on(buf, len, self->spm, &resident), 0);
+	EXPECT_EQ(tier_pages_on_node(buf, len, self->spm), 0);
 	munmap(buf, len);
 }
 
