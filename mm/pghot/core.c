@@ -51,8 +51,9 @@ nodemask_t pghot_toptier;
  *
  * An empty record, a new target node, or an access more than @window
  * after the last one starts a new count at 1; otherwise the count goes
- * up, saturating at %PGHOT_COUNT_MAX.  The page is ready while the count
- * is at least @threshold.
+ * up, saturating at %PGHOT_COUNT_MAX, and the record keeps the later of
+ * the two times.  The page is ready while the count is at least
+ * @threshold.
  *
  * Return: the new record.
  */
@@ -60,13 +61,19 @@ unsigned long pghot_rec_update(unsigned long old, int nid, unsigned long now,
 			       unsigned long window, unsigned int threshold)
 {
 	unsigned long count = pghot_rec_count(old);
+	unsigned long time = pghot_rec_time(old);
 
-	if (!count || pghot_rec_nid(old) != nid ||
-	    pghot_age(pghot_rec_time(old), now) > window)
+	if (!pghot_rec_live(old, now, window) || pghot_rec_nid(old) != nid) {
 		count = 1;
-	else if (count < PGHOT_COUNT_MAX)
-		count++;
-	return pghot_rec_make(nid, count, now, count >= threshold);
+		time = now;
+	} else {
+		if (count < PGHOT_COUNT_MAX)
+			count++;
+		/* A late report does not move the time back. */
+		if (!pghot_time_before(now, time))
+			time = now;
+	}
+	return pghot_rec_make(nid, count, time, count >= threshold);
 }
 
 static void pghot_ready_add(struct pghot_map *map, long delta)
@@ -86,7 +93,9 @@ static void pghot_ready_add(struct pghot_map *map, long delta)
  * pghot_map_record() - Record an access to one page of a section.
  * @map: the section's records.
  * @idx: the page's index in the section.
- * @nid: the node to promote the page to.
+ * @nid: the node to promote the page to, or %NUMA_NO_NODE to keep the
+ *       target of a live record (pghot_rec_target()).
+ * @dflt: the target when @nid is %NUMA_NO_NODE and the record is not live.
  * @now: the time of the access, in jiffies.
  *
  * Updates the record with try_cmpxchg(), then keeps the ready counts of
@@ -96,15 +105,17 @@ static void pghot_ready_add(struct pghot_map *map, long delta)
  * Return: 1 if the page became ready, 0 otherwise.
  */
 int pghot_map_record(struct pghot_map *map, unsigned long idx, int nid,
-		     unsigned long now)
+		     int dflt, unsigned long now)
 {
 	unsigned long window = READ_ONCE(pghot_window_jiffies);
 	unsigned int threshold = READ_ONCE(pghot_threshold);
 	unsigned long *rec = &map->records[idx];
 	unsigned long old = READ_ONCE(*rec), new;
+	int target;
 
 	do {
-		new = pghot_rec_update(old, nid, now, window, threshold);
+		target = pghot_rec_target(old, nid, dflt, now, window);
+		new = pghot_rec_update(old, target, now, window, threshold);
 	} while (!try_cmpxchg(rec, &old, new));
 
 	if (!((old ^ new) & PGHOT_READY))
@@ -138,8 +149,9 @@ unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx)
 /**
  * pghot_record() - Record an access to a page, whoever saw it.
  * @pfn: any page of the folio that was accessed.
- * @nid: the node to promote it to, or %NUMA_NO_NODE for the nearest
- *       top-tier node of the page's node.
+ * @nid: the node to promote it to, or %NUMA_NO_NODE: the target of the
+ *       page's live record if it has one, else the nearest top-tier node
+ *       of the page's node.
  * @now: the time of the access, in jiffies.
  *
  * The record of a folio is the one of its first page.  Safe in any
@@ -155,14 +167,12 @@ int pghot_record(unsigned long pfn, int nid, unsigned long now)
 	struct mem_section *ms;
 	struct pghot_map *map;
 	unsigned long head;
-	int ret = 0;
+	int dflt, ret = 0;
 
 	if (nid != NUMA_NO_NODE &&
 	    (nid < 0 || nid >= MAX_NUMNODES || !node_isset(nid, pghot_toptier)))
 		return -EINVAL;
-	if (pfn_to_section_nr(pfn) >= NR_MEM_SECTIONS)
-		return -EINVAL;
-	ms = __pfn_to_section(pfn);
+	ms = pghot_section(pfn);
 	if (!ms)
 		return -EINVAL;
 
@@ -183,14 +193,12 @@ int pghot_record(unsigned long pfn, int nid, unsigned long now)
 		ret = -ENOENT;
 		goto out;
 	}
-	if (nid == NUMA_NO_NODE) {
-		nid = READ_ONCE(pghot_nodes[map->nid]->target);
-		if (nid == NUMA_NO_NODE) {
-			ret = -ENOENT;
-			goto out;
-		}
+	dflt = READ_ONCE(pghot_nodes[map->nid]->target);
+	if (nid == NUMA_NO_NODE && dflt == NUMA_NO_NODE) {
+		ret = -ENOENT;
+		goto out;
 	}
-	pghot_map_record(map, head & (PAGES_PER_SECTION - 1), nid, now);
+	pghot_map_record(map, head & (PAGES_PER_SECTION - 1), nid, dflt, now);
 	count_vm_event(PGHOT_RECORDED_ACCESSES);
 out:
 	rcu_read_unlock();
@@ -295,9 +303,7 @@ static void pghot_sync_sections(struct pghot_node *pn, bool track,
 	bool want;
 
 	for (; pfn < end; pfn += PAGES_PER_SECTION) {
-		if (pfn_to_section_nr(pfn) >= NR_MEM_SECTIONS)
-			break;
-		ms = __pfn_to_section(pfn);
+		ms = pghot_section(pfn);
 		if (!ms)
 			continue;
 		map = rcu_dereference_protected(ms->pghot_map,

@@ -72,8 +72,8 @@ static void pghot_node_stats(struct pghot_node *pn, unsigned long *sections,
 	*sections = *used = *ready = 0;
 	for (; pfn < end; pfn += PAGES_PER_SECTION) {
 		rcu_read_lock();
-		map = rcu_dereference(__pfn_to_section(pfn)->pghot_map);
-		if (map && map->nid == pn->nid) {
+		map = pghot_section_map(pfn, pn->nid);
+		if (map) {
 			(*sections)++;
 			for (i = 0; i < PAGES_PER_SECTION; i++) {
 				rec = READ_ONCE(map->records[i]);
@@ -174,19 +174,15 @@ static ssize_t pghot_clear_write(struct file *file, const char __user *ubuf,
 	struct pghot_node *pn = pghot_lock_written_node(ubuf, count);
 	unsigned long pfn, end, i;
 	struct pghot_map *map;
-	struct mem_section *ms;
 
 	if (IS_ERR(pn))
 		return PTR_ERR(pn);
 	pfn = ALIGN_DOWN(node_start_pfn(pn->nid), PAGES_PER_SECTION);
 	end = node_end_pfn(pn->nid);
-	for (; pfn < end && pfn_to_section_nr(pfn) < NR_MEM_SECTIONS;
-	     pfn += PAGES_PER_SECTION) {
-		ms = __pfn_to_section(pfn);
+	for (; pfn < end; pfn += PAGES_PER_SECTION) {
 		/* Maps change only under pghot_lock, which we hold. */
-		map = ms ? rcu_dereference_protected(ms->pghot_map,
-						     lockdep_is_held(&pghot_lock)) : NULL;
-		if (!map || map->nid != pn->nid)
+		map = pghot_section_map(pfn, pn->nid);
+		if (!map)
 			continue;
 		for (i = 0; i < PAGES_PER_SECTION; i++)
 			pghot_map_take(map, i);
@@ -229,8 +225,7 @@ static int pghot_bench_show(struct seq_file *m, void *v)
 			continue;
 		base = ALIGN_DOWN(node_start_pfn(nid), PAGES_PER_SECTION);
 		for (; base < node_end_pfn(nid); base += PAGES_PER_SECTION) {
-			map = rcu_dereference_protected(__pfn_to_section(base)->pghot_map,
-							lockdep_is_held(&pghot_lock));
+			map = pghot_section_map(base, nid);
 			if (map)
 				break;
 		}

@@ -52,6 +52,7 @@ static unsigned int interval_max_ms = 60 * MSEC_PER_SEC;
 /**
  * struct klruscand_batch - Young PFNs waiting to be reported.
  * @nr: how many.
+ * @last: the folio (its first PFN) reported last in this pass.
  * @young: young entries found in this pass.
  * @recorded: of which pghot recorded.
  * @pfns: the PFNs.
@@ -60,17 +61,32 @@ static unsigned int interval_max_ms = 60 * MSEC_PER_SEC;
  */
 struct klruscand_batch {
 	unsigned int nr;
+	unsigned long last;
 	unsigned long young;
 	unsigned long recorded;
 	unsigned long pfns[KLRUSCAND_BATCH];
 };
 
-/* Called by the walk under the page table lock: only queue the PFN. */
+/*
+ * Called by the walk under the page table lock: only queue the folio.
+ *
+ * A large folio mapped by PTEs (mTHP, or a THP whose PMD was split) has a
+ * young entry for each page it was touched through, but it was found
+ * young once in this pass, as a PMD-mapped THP is: one access per folio
+ * per pass, so that it becomes ready after as many passes as a base page.
+ * The walk visits a folio's PTEs one after another, so comparing with the
+ * last folio reported is enough.  The entry maps the folio and the lock is
+ * held, so the folio cannot be freed or split under us.
+ */
 static bool klruscand_accessed(unsigned long pfn, void *arg)
 {
 	struct klruscand_batch *b = arg;
+	unsigned long head = folio_pfn(page_folio(pfn_to_page(pfn)));
 
-	b->pfns[b->nr++] = pfn;
+	if (head == b->last)
+		return false;
+	b->last = head;
+	b->pfns[b->nr++] = head;
 	return b->nr == KLRUSCAND_BATCH;
 }
 
@@ -146,6 +162,7 @@ static void klruscand_pass(struct klruscand_batch *b)
 
 	b->young = 0;
 	b->recorded = 0;
+	b->last = ULONG_MAX;
 	while (klruscand_should_go_on() && (mm = klruscand_next_mm(&next))) {
 		for_each_node_mask(nid, nodes) {
 			ret = lru_gen_scan_mm(mm, nid, &klruscand_ops, b);

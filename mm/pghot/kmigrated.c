@@ -230,8 +230,8 @@ static enum kmigrated_step kmigrated_scan_section(struct pghot_node *pn,
 	unsigned long chunk, i;
 
 	rcu_read_lock();
-	map = rcu_dereference(__pfn_to_section(pfn)->pghot_map);
-	if (!map || map->nid != pn->nid)
+	map = pghot_section_map(pfn, pn->nid);
+	if (!map)
 		goto out;
 	for_each_set_bit(chunk, map->ready_chunks, PGHOT_NR_CHUNKS) {
 		if (!test_and_clear_bit(chunk, map->ready_chunks))
@@ -270,11 +270,9 @@ static unsigned long kmigrated_pass(struct pghot_node *pn)
 	bool ready;
 
 	for (; pfn < end && !delay; pfn += PAGES_PER_SECTION) {
-		if (pfn_to_section_nr(pfn) >= NR_MEM_SECTIONS)
-			break;
 		rcu_read_lock();
-		map = rcu_dereference(__pfn_to_section(pfn)->pghot_map);
-		ready = map && map->nid == pn->nid && atomic_read(&map->nr_ready) > 0;
+		map = pghot_section_map(pfn, pn->nid);
+		ready = map && atomic_read(&map->nr_ready) > 0;
 		rcu_read_unlock();
 		if (!ready) {
 			skipped++;

@@ -102,6 +102,45 @@ extern struct mutex pghot_lock;
 extern struct pghot_node *pghot_nodes[MAX_NUMNODES];
 extern nodemask_t pghot_toptier;
 
+/**
+ * pghot_section() - The mem_section of a PFN, if it has one.
+ * @pfn: any PFN, inside a node's span or not.
+ *
+ * A node's span may have holes.  With SPARSEMEM_EXTREME, a hole wider than
+ * one root (%SECTIONS_PER_ROOT sections, 16 GiB on x86-64) has no
+ * mem_section at all, and __pfn_to_section() returns NULL there.  Every
+ * walk over a node's span gets its sections from here.
+ *
+ * Return: the section, or NULL if there is none.
+ */
+static inline struct mem_section *pghot_section(unsigned long pfn)
+{
+	if (pfn_to_section_nr(pfn) >= NR_MEM_SECTIONS)
+		return NULL;
+	return __pfn_to_section(pfn);
+}
+
+/**
+ * pghot_section_map() - The records of one section of a node.
+ * @pfn: any PFN of the section.
+ * @nid: the node.
+ *
+ * Call under rcu_read_lock(), or with pghot_lock held.
+ *
+ * Return: the section's map if the section exists and its records belong
+ * to @nid, NULL otherwise.
+ */
+static inline struct pghot_map *pghot_section_map(unsigned long pfn, int nid)
+{
+	struct mem_section *ms = pghot_section(pfn);
+	struct pghot_map *map;
+
+	if (!ms)
+		return NULL;
+	map = rcu_dereference_check(ms->pghot_map, lockdep_is_held(&pghot_lock));
+	return map && map->nid == nid ? map : NULL;
+}
+
 static inline unsigned long pghot_rec_nid(unsigned long rec)
 {
 	return (rec & PGHOT_NID_MASK) >> PGHOT_NID_SHIFT;
@@ -126,16 +165,63 @@ static inline unsigned long pghot_rec_make(unsigned long nid, unsigned long coun
 	       (ready ? PGHOT_READY : 0);
 }
 
-/* Jiffies since @time was recorded, modulo the width of the time field. */
+/*
+ * Is @now before @time, modulo the width of the time field?  Sources that
+ * batch (a page table scan, a sample ring) report an access a little after
+ * a newer one was recorded.
+ */
+static inline bool pghot_time_before(unsigned long now, unsigned long time)
+{
+	return ((now - time) & PGHOT_TIME_WRAP) > PGHOT_TIME_WRAP / 2;
+}
+
+/*
+ * Jiffies since @time was recorded, modulo the width of the time field;
+ * 0 for a @now before @time, which is not an age of nearly 2^48.
+ */
 static inline unsigned long pghot_age(unsigned long time, unsigned long now)
 {
+	if (pghot_time_before(now, time))
+		return 0;
 	return (now - time) & PGHOT_TIME_WRAP;
+}
+
+/* Does @old hold accesses that an access at @now still adds up with? */
+static inline bool pghot_rec_live(unsigned long old, unsigned long now,
+				  unsigned long window)
+{
+	return pghot_rec_count(old) &&
+	       pghot_age(pghot_rec_time(old), now) <= window;
+}
+
+/**
+ * pghot_rec_target() - The node an access counts for.
+ * @old: the record before the access.
+ * @nid: the node the source asked for, or %NUMA_NO_NODE.
+ * @dflt: the page's default target, the nearest top-tier node.
+ * @now: the time of the access, in jiffies.
+ * @window: the accumulation window, in jiffies.
+ *
+ * A source that cannot tell where the page should go (a page table scan)
+ * adds to the count of a live record for the target it has, rather than
+ * cancel another source's pending promotion by resetting it.
+ *
+ * Return: @nid if given; else the target of a live record; else @dflt.
+ */
+static inline int pghot_rec_target(unsigned long old, int nid, int dflt,
+				   unsigned long now, unsigned long window)
+{
+	if (nid != NUMA_NO_NODE)
+		return nid;
+	if (pghot_rec_live(old, now, window))
+		return pghot_rec_nid(old);
+	return dflt;
 }
 
 unsigned long pghot_rec_update(unsigned long old, int nid, unsigned long now,
 			       unsigned long window, unsigned int threshold);
 int pghot_map_record(struct pghot_map *map, unsigned long idx, int nid,
-		     unsigned long now);
+		     int dflt, unsigned long now);
 unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx);
 int pghot_record(unsigned long pfn, int nid, unsigned long now);
 

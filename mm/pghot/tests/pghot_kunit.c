@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests for pghot records: encoding, the frequency window and
- * threshold, target node changes, count saturation, time wrap-around and
- * the ready accounting that kmigrated relies on.
+ * threshold, target node changes, reports without a target, count
+ * saturation, time wrap-around, reports out of order, and the ready
+ * accounting that kmigrated relies on.
  */
 #include <kunit/test.h>
 #include <linux/jiffies.h>
@@ -162,6 +163,67 @@ static struct pghot_map *pghot_test_map(struct kunit *test)
 	return map;
 }
 
+/*
+ * A report older than the record's time (a batching source) is no age of
+ * nearly 2^48: it adds to the count, and the record keeps the newer time.
+ */
+static void pghot_test_out_of_order(struct kunit *test)
+{
+	unsigned long now = 100000, rec;
+
+	rec = pghot_rec_update(0, 1, now, WINDOW, THRESHOLD);
+	rec = pghot_rec_update(rec, 1, now - 5, WINDOW, THRESHOLD);
+	KUNIT_EXPECT_EQ(test, pghot_rec_count(rec), 2UL);
+	KUNIT_EXPECT_TRUE(test, rec & PGHOT_READY);
+	KUNIT_EXPECT_EQ(test, pghot_rec_time(rec), now);
+	KUNIT_EXPECT_EQ(test, pghot_age(pghot_rec_time(rec), now - 5), 0UL);
+
+	/* Across the wrap of the time field too. */
+	rec = pghot_rec_update(0, 1, PGHOT_TIME_WRAP + 2, WINDOW, THRESHOLD);
+	rec = pghot_rec_update(rec, 1, PGHOT_TIME_WRAP - 2, WINDOW, THRESHOLD);
+	KUNIT_EXPECT_EQ(test, pghot_rec_count(rec), 2UL);
+	KUNIT_EXPECT_EQ(test, pghot_rec_time(rec), 1UL);
+}
+
+/*
+ * A report without a target (a page table scan) counts for the target of
+ * a live record: it neither resets another source's count nor cancels its
+ * pending promotion.  Without a live record it takes the default target.
+ */
+static void pghot_test_no_target(struct kunit *test)
+{
+	struct pghot_map *map = pghot_test_map(test);
+	unsigned int threshold = pghot_threshold;
+	unsigned long window = pghot_window_jiffies;
+	unsigned long now = 100000, rec;
+
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(0, NUMA_NO_NODE, 2, now, WINDOW), 2);
+	rec = pghot_rec_update(0, 1, now, WINDOW, THRESHOLD);
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, NUMA_NO_NODE, 2, now + 1, WINDOW), 1);
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, 3, 2, now + 1, WINDOW), 3);
+	/* A record past its window holds nothing to keep. */
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, NUMA_NO_NODE, 2,
+					       now + WINDOW + 1, WINDOW), 2);
+
+	WRITE_ONCE(pghot_threshold, THRESHOLD);
+	WRITE_ONCE(pghot_window_jiffies, WINDOW);
+	/* Ready for node 1 (say, hint faults), then a scan without a target. */
+	pghot_map_record(map, 9, 1, NUMA_NO_NODE, now);
+	KUNIT_EXPECT_EQ(test, pghot_map_record(map, 9, 1, NUMA_NO_NODE, now), 1);
+	KUNIT_EXPECT_EQ(test, pghot_map_record(map, 9, NUMA_NO_NODE, 2, now + 1), 0);
+	KUNIT_EXPECT_TRUE(test, map->records[9] & PGHOT_READY);
+	KUNIT_EXPECT_EQ(test, pghot_rec_nid(map->records[9]), 1UL);
+	KUNIT_EXPECT_EQ(test, pghot_rec_count(map->records[9]), THRESHOLD + 1UL);
+	KUNIT_EXPECT_EQ(test, atomic_read(&map->nr_ready), 1);
+	/* An empty record takes the default target. */
+	pghot_map_record(map, 10, NUMA_NO_NODE, 2, now);
+	KUNIT_EXPECT_EQ(test, pghot_rec_nid(map->records[10]), 2UL);
+	pghot_map_take(map, 9);
+	KUNIT_EXPECT_EQ(test, atomic_read(&map->nr_ready), 0);
+	WRITE_ONCE(pghot_threshold, threshold);
+	WRITE_ONCE(pghot_window_jiffies, window);
+}
+
 static void pghot_test_ready_accounting(struct kunit *test)
 {
 	struct pghot_map *map = pghot_test_map(test);
@@ -173,26 +235,26 @@ static void pghot_test_ready_accounting(struct kunit *test)
 	WRITE_ONCE(pghot_threshold, THRESHOLD);
 	WRITE_ONCE(pghot_window_jiffies, WINDOW);
 
-	KUNIT_EXPECT_EQ(test, pghot_map_record(map, idx, 1, now), 0);
+	KUNIT_EXPECT_EQ(test, pghot_map_record(map, idx, 1, NUMA_NO_NODE, now), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&map->nr_ready), 0);
 	KUNIT_EXPECT_TRUE(test, bitmap_empty(map->ready_chunks, PGHOT_NR_CHUNKS));
 
 	/* Becoming ready counts once and marks the record's chunk. */
-	KUNIT_EXPECT_EQ(test, pghot_map_record(map, idx, 1, now + 1), 1);
+	KUNIT_EXPECT_EQ(test, pghot_map_record(map, idx, 1, NUMA_NO_NODE, now + 1), 1);
 	KUNIT_EXPECT_EQ(test, atomic_read(&map->nr_ready), 1);
 	KUNIT_EXPECT_TRUE(test, test_bit(3, map->ready_chunks));
 	KUNIT_EXPECT_EQ(test, bitmap_weight(map->ready_chunks, PGHOT_NR_CHUNKS), 1U);
-	KUNIT_EXPECT_EQ(test, pghot_map_record(map, idx, 1, now + 2), 0);
+	KUNIT_EXPECT_EQ(test, pghot_map_record(map, idx, 1, NUMA_NO_NODE, now + 2), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&map->nr_ready), 1);
 
 	/* A second ready page in the last chunk. */
-	pghot_map_record(map, PAGES_PER_SECTION - 1, 1, now);
-	pghot_map_record(map, PAGES_PER_SECTION - 1, 1, now);
+	pghot_map_record(map, PAGES_PER_SECTION - 1, 1, NUMA_NO_NODE, now);
+	pghot_map_record(map, PAGES_PER_SECTION - 1, 1, NUMA_NO_NODE, now);
 	KUNIT_EXPECT_EQ(test, atomic_read(&map->nr_ready), 2);
 	KUNIT_EXPECT_TRUE(test, test_bit(PGHOT_NR_CHUNKS - 1, map->ready_chunks));
 
 	/* Losing readiness (new target) gives the count back. */
-	pghot_map_record(map, idx, 2, now + 3);
+	pghot_map_record(map, idx, 2, NUMA_NO_NODE, now + 3);
 	KUNIT_EXPECT_EQ(test, atomic_read(&map->nr_ready), 1);
 
 	/* Taking a record empties it and gives its readiness back. */
@@ -254,6 +316,8 @@ static struct kunit_case pghot_test_cases[] = {
 	KUNIT_CASE(pghot_test_nid_reset),
 	KUNIT_CASE(pghot_test_saturation),
 	KUNIT_CASE(pghot_test_time_wrap),
+	KUNIT_CASE(pghot_test_out_of_order),
+	KUNIT_CASE(pghot_test_no_target),
 	KUNIT_CASE(pghot_test_ready_accounting),
 	KUNIT_CASE(pghot_test_bad_input),
 	KUNIT_CASE(pghot_test_vmstat_names),

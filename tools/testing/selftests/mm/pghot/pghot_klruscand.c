@@ -7,8 +7,11 @@
  * cleared the bits, the hot pages would have aged with the cold ones.
  *
  * And a pass reports each young page exactly once, although its 4096-PFN
- * batches make the walk stop, flush and resume several times per mm.
+ * batches make the walk stop, flush and resume several times per mm; and
+ * a large folio mapped by PTEs (mTHP, a THP whose PMD was split) counts
+ * once per pass, not once per young PTE.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,8 @@
 #define HOT		(8 * MB)
 #define SEED		0x5eed0007ULL
 #define LRU_GEN		"/sys/kernel/debug/lru_gen"
+#define THP_SYSFS	"/sys/kernel/mm/transparent_hugepage/"
+#define KPF_COMPOUND_HEAD	15
 
 /**
  * struct lru_gens - Anonymous pages of the root memcg on node 1.
@@ -188,6 +193,137 @@ TEST_F(klruscand, each_young_page_reported_once)
 	EXPECT_LE(first, (long long)pages + 256);
 	EXPECT_LE(second, 256);
 	EXPECT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
+}
+
+/* Heads of compound pages among @n PFNs, from /proc/kpageflags; -1 on error. */
+static long compound_heads(const uint64_t *pfns, size_t n)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY);
+	long heads = 0;
+	uint64_t flags;
+	size_t i;
+
+	if (fd < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (pread(fd, &flags, sizeof(flags), pfns[i] * sizeof(flags)) != sizeof(flags)) {
+			heads = -1;
+			break;
+		}
+		heads += (flags >> KPF_COMPOUND_HEAD) & 1;
+	}
+	close(fd);
+	return heads;
+}
+
+/* Exactly one klruscand pass, with the source on only for it. */
+static bool one_pass(void)
+{
+	long long passes = tier_vmstat("pghot_pgtscan_passes");
+	double start = tier_now();
+	bool done;
+
+	if (tier_write_file(PGHOT_SYSCTL("record_pgtscans_enable"), "1"))
+		return false;
+	while (!(done = tier_vmstat("pghot_pgtscan_passes") > passes) &&
+	       tier_now() - start < 10)
+		usleep(10 * 1000);
+	tier_write_file(PGHOT_SYSCTL("record_pgtscans_enable"), "0");
+	return done;
+}
+
+/*
+ * @len bytes on node 1, mapped at a 2 MiB boundary, in the large folios the
+ * THP knobs allow; with @split_pmd, each PMD mapping is split into PTEs
+ * (mprotect() of one page), leaving the THP itself whole.  Returns the
+ * mapping and, in @folios, how many large folios back it.
+ */
+static char *large_folios_on_node1(size_t len, bool split_pmd, long *folios)
+{
+	size_t pages = len / tier_page_size, off;
+	char *map, *buf;
+	uint64_t *pfns;
+
+	map = mmap(NULL, len + 2 * MB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	buf = (char *)(((uintptr_t)map + 2 * MB - 1) & ~(2 * MB - 1));
+	pfns = calloc(pages, sizeof(*pfns));
+	if (!pfns || madvise(buf, len, MADV_HUGEPAGE) || tier_mbind(buf, len, 1))
+		goto fail;
+	tier_fill(buf, len, SEED);
+	if (tier_mbind(buf, len, -1))
+		goto fail;
+	for (off = 0; split_pmd && off < len; off += 2 * MB) {
+		if (mprotect(buf + off, tier_page_size, PROT_READ) ||
+		    mprotect(buf + off, tier_page_size, PROT_READ | PROT_WRITE))
+			goto fail;
+	}
+	if (tier_pages_on_node(buf, len, 1) != pages || pghot_pfns(buf, len, pfns))
+		goto fail;
+	*folios = compound_heads(pfns, pages);
+	free(pfns);
+	return buf;
+fail:
+	free(pfns);
+	munmap(map, len + 2 * MB);
+	return NULL;
+}
+
+/*
+ * With a threshold of 2, a large folio touched before each pass is not
+ * ready after the first pass and is after the second, like a base page.
+ */
+static void large_folio_two_passes(struct __test_metadata *_metadata,
+				   bool split_pmd, size_t folio_size)
+{
+	size_t len = 8 * MB;
+	long long ready, recorded;
+	long folios = 0;
+	char *buf;
+
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_window_ms"), "60000"));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("klruscand_interval_ms"), "60000"));
+	buf = large_folios_on_node1(len, split_pmd, &folios);
+	ASSERT_NE(NULL, buf);
+	TH_LOG("%ld large folios of %zu KiB back %zu MiB on node1", folios,
+	       folio_size >> 10, len / MB);
+	ASSERT_EQ((long)(len / folio_size), folios);
+
+	ready = tier_vmstat("pghot_ready");
+	recorded = tier_vmstat("pghot_recorded_pgtscans");
+	tier_touch(buf, len);
+	ASSERT_TRUE(one_pass());
+	TH_LOG("first pass: %lld recorded, %lld ready",
+	       tier_vmstat("pghot_recorded_pgtscans") - recorded,
+	       tier_vmstat("pghot_ready") - ready);
+	/* Everything else on node 1 was young in the fixture's pass, if at all. */
+	EXPECT_EQ(0, tier_vmstat("pghot_ready") - ready);
+
+	tier_touch(buf, len);
+	ASSERT_TRUE(one_pass());
+	TH_LOG("second pass: %lld ready", tier_vmstat("pghot_ready") - ready);
+	EXPECT_EQ(folios, tier_vmstat("pghot_ready") - ready);
+	EXPECT_EQ(-1, tier_verify(buf, len, SEED));
+	munmap(buf, len);
+}
+
+TEST_F(klruscand, mthp_counts_once_per_pass)
+{
+	if (access(THP_SYSFS "hugepages-64kB/enabled", W_OK))
+		SKIP(return, "no 64 KiB mTHP");
+	ASSERT_EQ(0, tier_set_knob(THP_SYSFS "hugepages-2048kB/enabled", "never"));
+	ASSERT_EQ(0, tier_set_knob(THP_SYSFS "hugepages-64kB/enabled", "always"));
+	large_folio_two_passes(_metadata, false, 64 << 10);
+}
+
+TEST_F(klruscand, pte_mapped_thp_counts_once_per_pass)
+{
+	if (access(THP_SYSFS "hugepages-2048kB/enabled", W_OK))
+		SKIP(return, "no THP");
+	ASSERT_EQ(0, tier_set_knob(THP_SYSFS "hugepages-2048kB/enabled", "always"));
+	large_folio_two_passes(_metadata, true, 2 * MB);
 }
 
 TEST_HARNESS_MAIN
