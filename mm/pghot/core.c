@@ -210,7 +210,8 @@ out:
  * @pfn: the page that was accessed.
  * @nid: the node it should be promoted to, usually the node of the CPU
  *       that accessed it, or %NUMA_NO_NODE when the source cannot tell;
- *       pghot then uses the nearest top-tier node of the page's node.
+ *       pghot then keeps the target of the page's live record, or uses
+ *       the nearest top-tier node of the page's node.
  * @src: the reporting source, an &enum pghot_src.
  * @now: when the access happened, in jiffies.
  *

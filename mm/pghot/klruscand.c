@@ -5,8 +5,9 @@
  * One kernel thread walks the page tables of every process, once every
  * vm.pghot_klruscand_interval_ms, with MGLRU's walker (lru_gen_scan_mm()),
  * and reports each young PTE or PMD that maps a page of a lower-tier node
- * to pghot as PGHOT_PGTABLE_SCAN, without a target node: pghot promotes to
- * the nearest top-tier node.  It owns no policy; a page the scan finds
+ * to pghot as PGHOT_PGTABLE_SCAN, once per folio and pass, without a
+ * target node: pghot keeps the target of a live record or promotes to the
+ * nearest top-tier node.  It owns no policy; a page the scan finds
  * young in enough passes within pghot's window becomes ready.
  *
  * The Accessed bit: the walk clears it for every young entry it reports,
@@ -53,9 +54,9 @@ static unsigned int interval_max_ms = 60 * MSEC_PER_SEC;
  * struct klruscand_batch - Young PFNs waiting to be reported.
  * @nr: how many.
  * @last: the folio (its first PFN) reported last in this pass.
- * @young: young entries found in this pass.
+ * @young: young folios found in this pass.
  * @recorded: of which pghot recorded.
- * @pfns: the PFNs.
+ * @pfns: their first PFNs.
  *
  * Private to the klruscand thread.
  */

@@ -9,6 +9,7 @@
 #include <linux/bitmap.h>
 #include <linux/bits.h>
 #include <linux/mmzone.h>
+#include <linux/mutex.h>
 #include <linux/numa.h>
 #include <linux/rcupdate.h>
 
@@ -23,8 +24,9 @@
  *
  * A record of 0 is empty: nothing was recorded since the page was last
  * promoted, found stale, or came online.  Times are compared modulo 2^48
- * (pghot_age()), so jiffies wrapping the field is harmless: at HZ=1000 it
- * takes 8900 years for an age to alias.
+ * (pghot_age()), so jiffies wrapping the field is harmless: a time more
+ * than 2^47 jiffies ahead reads as behind, and at HZ=1000 that takes 4400
+ * years.
  */
 #define PGHOT_NID_WIDTH		10
 #define PGHOT_COUNT_WIDTH	3
