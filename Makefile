@@ -15,7 +15,7 @@ LOGTAG := -debug
 endif
 
 .PHONY: all setup tree build kernel initramfs demo check check-series \
-	shell series refresh build-each compare-base clean
+	shell series refresh build-each compare-base kunit clean
 
 all: demo
 
@@ -62,6 +62,11 @@ series: setup
 
 refresh:
 	@bin/refresh
+
+# The series' KUnit suites under tools/testing/kunit/kunit.py, each with its
+# own .kunitconfig (not part of make check: a kunit.py kernel of its own).
+kunit: tree
+	@bin/kunit-suites
 
 build-each: setup
 	@bin/build-each

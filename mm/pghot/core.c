@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "pghot: " fmt
 
 #include <linux/memory.h>
+#include <linux/memory_hotplug.h>
 #include <linux/memory-tiers.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
@@ -52,7 +53,8 @@ nodemask_t pghot_toptier;
  * An empty record, a new target node, or an access more than @window
  * after the last one starts a new count at 1; otherwise the count goes
  * up, saturating at %PGHOT_COUNT_MAX, and the record keeps the later of
- * the two times.  The page is ready while the count is at least
+ * the two times.  An access more than @window before the record's time
+ * changes nothing.  The page is ready while the count is at least
  * @threshold.
  *
  * Return: the new record.
@@ -62,8 +64,12 @@ unsigned long pghot_rec_update(unsigned long old, int nid, unsigned long now,
 {
 	unsigned long count = pghot_rec_count(old);
 	unsigned long time = pghot_rec_time(old);
+	bool live = pghot_rec_live(old, now, window);
 
-	if (!pghot_rec_live(old, now, window) || pghot_rec_nid(old) != nid) {
+	/* Too late to add up: the newer accesses stand as they are. */
+	if (!live && count && pghot_time_before(now, time))
+		return old;
+	if (!live || pghot_rec_nid(old) != nid) {
 		count = 1;
 		time = now;
 	} else {
@@ -94,7 +100,8 @@ static void pghot_ready_add(struct pghot_map *map, long delta)
  * @map: the section's records.
  * @idx: the page's index in the section.
  * @nid: the node to promote the page to, or %NUMA_NO_NODE to keep the
- *       target of a live record (pghot_rec_target()).
+ *       target of a live record if it is still in the top tier
+ *       (pghot_rec_target()).
  * @dflt: the target when @nid is %NUMA_NO_NODE and the record is not live.
  * @now: the time of the access, in jiffies.
  *
@@ -111,10 +118,12 @@ int pghot_map_record(struct pghot_map *map, unsigned long idx, int nid,
 	unsigned int threshold = READ_ONCE(pghot_threshold);
 	unsigned long *rec = &map->records[idx];
 	unsigned long old = READ_ONCE(*rec), new;
+	/* Maps of no node exist only in the KUnit tests: any target is kept. */
+	const nodemask_t *targets = map->nid == NUMA_NO_NODE ? NULL : &pghot_toptier;
 	int target;
 
 	do {
-		target = pghot_rec_target(old, nid, dflt, now, window);
+		target = pghot_rec_target(old, nid, dflt, targets, now, window);
 		new = pghot_rec_update(old, target, now, window, threshold);
 	} while (!try_cmpxchg(rec, &old, new));
 
@@ -423,9 +432,12 @@ static int __init pghot_init(void)
 	ret = hotplug_memory_notifier(pghot_memory_callback, DEFAULT_CALLBACK_PRI);
 	if (ret)
 		return ret;
+	/* Memory hotplug may run already: sync under its lock, as the notifier does. */
+	get_online_mems();
 	mutex_lock(&pghot_lock);
 	pghot_sync_nodes();
 	mutex_unlock(&pghot_lock);
+	put_online_mems();
 	return 0;
 }
 late_initcall(pghot_init);

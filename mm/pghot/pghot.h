@@ -188,12 +188,21 @@ static inline unsigned long pghot_age(unsigned long time, unsigned long now)
 	return (now - time) & PGHOT_TIME_WRAP;
 }
 
-/* Does @old hold accesses that an access at @now still adds up with? */
+/*
+ * Does @old hold accesses that an access at @now still adds up with?  A
+ * late report (@now before the record's time) does while it is late by no
+ * more than @window.
+ */
 static inline bool pghot_rec_live(unsigned long old, unsigned long now,
 				  unsigned long window)
 {
-	return pghot_rec_count(old) &&
-	       pghot_age(pghot_rec_time(old), now) <= window;
+	unsigned long time = pghot_rec_time(old);
+
+	if (!pghot_rec_count(old))
+		return false;
+	if (pghot_time_before(now, time))
+		return ((time - now) & PGHOT_TIME_WRAP) <= window;
+	return pghot_age(time, now) <= window;
 }
 
 /**
@@ -201,21 +210,27 @@ static inline bool pghot_rec_live(unsigned long old, unsigned long now,
  * @old: the record before the access.
  * @nid: the node the source asked for, or %NUMA_NO_NODE.
  * @dflt: the page's default target, the nearest top-tier node.
+ * @targets: the nodes a live record's target must still be in (the top
+ *           tier), or NULL for any node.
  * @now: the time of the access, in jiffies.
  * @window: the accumulation window, in jiffies.
  *
  * A source that cannot tell where the page should go (a page table scan)
  * adds to the count of a live record for the target it has, rather than
- * cancel another source's pending promotion by resetting it.
+ * cancel another source's pending promotion by resetting it; unless that
+ * target has left @targets since.
  *
- * Return: @nid if given; else the target of a live record; else @dflt.
+ * Return: @nid if given; else the target of a live record, if still in
+ * @targets; else @dflt.
  */
 static inline int pghot_rec_target(unsigned long old, int nid, int dflt,
+				   const nodemask_t *targets,
 				   unsigned long now, unsigned long window)
 {
 	if (nid != NUMA_NO_NODE)
 		return nid;
-	if (pghot_rec_live(old, now, window))
+	if (pghot_rec_live(old, now, window) &&
+	    (!targets || node_isset(pghot_rec_nid(old), *targets)))
 		return pghot_rec_nid(old);
 	return dflt;
 }

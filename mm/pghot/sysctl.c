@@ -27,7 +27,10 @@ static unsigned int threshold_max = PGHOT_COUNT_MAX;
 static unsigned int rate_limit_max = INT_MAX;
 static unsigned int batch_max = 4096;
 
-/* Serializes a source's enable value with its static key. */
+/*
+ * Serializes a source's enable value with its static key, and
+ * pghot_window_ms with pghot_window_jiffies.
+ */
 static DEFINE_MUTEX(pghot_sysctl_lock);
 
 static int pghot_src_handler(const struct ctl_table *table, int write,
@@ -51,11 +54,14 @@ static int pghot_src_handler(const struct ctl_table *table, int write,
 static int pghot_window_handler(const struct ctl_table *table, int write,
 				void *buffer, size_t *lenp, loff_t *ppos)
 {
-	int ret = proc_douintvec_minmax(table, write, buffer, lenp, ppos);
+	int ret;
 
+	mutex_lock(&pghot_sysctl_lock);
+	ret = proc_douintvec_minmax(table, write, buffer, lenp, ppos);
 	if (!ret && write)
 		WRITE_ONCE(pghot_window_jiffies,
 			   msecs_to_jiffies(READ_ONCE(pghot_window_ms)));
+	mutex_unlock(&pghot_sysctl_lock);
 	return ret;
 }
 

@@ -183,6 +183,13 @@ static void pghot_test_out_of_order(struct kunit *test)
 	rec = pghot_rec_update(rec, 1, PGHOT_TIME_WRAP - 2, WINDOW, THRESHOLD);
 	KUNIT_EXPECT_EQ(test, pghot_rec_count(rec), 2UL);
 	KUNIT_EXPECT_EQ(test, pghot_rec_time(rec), 1UL);
+
+	/* More than a window late: the record stays as it is. */
+	rec = pghot_rec_update(0, 1, now, WINDOW, THRESHOLD);
+	KUNIT_EXPECT_EQ(test, pghot_rec_update(rec, 1, now - WINDOW - 1, WINDOW,
+					       THRESHOLD), rec);
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, NUMA_NO_NODE, 2, NULL,
+					       now - WINDOW - 1, WINDOW), 2);
 }
 
 /*
@@ -196,14 +203,19 @@ static void pghot_test_no_target(struct kunit *test)
 	unsigned int threshold = pghot_threshold;
 	unsigned long window = pghot_window_jiffies;
 	unsigned long now = 100000, rec;
+	nodemask_t no1 = NODE_MASK_ALL;
 
-	KUNIT_EXPECT_EQ(test, pghot_rec_target(0, NUMA_NO_NODE, 2, now, WINDOW), 2);
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(0, NUMA_NO_NODE, 2, NULL, now, WINDOW), 2);
 	rec = pghot_rec_update(0, 1, now, WINDOW, THRESHOLD);
-	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, NUMA_NO_NODE, 2, now + 1, WINDOW), 1);
-	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, 3, 2, now + 1, WINDOW), 3);
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, NUMA_NO_NODE, 2, NULL, now + 1, WINDOW), 1);
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, 3, 2, NULL, now + 1, WINDOW), 3);
 	/* A record past its window holds nothing to keep. */
-	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, NUMA_NO_NODE, 2,
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, NUMA_NO_NODE, 2, NULL,
 					       now + WINDOW + 1, WINDOW), 2);
+	/* Nor does one whose target left the top tier. */
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, NUMA_NO_NODE, 2, &no1, now + 1, WINDOW), 1);
+	node_clear(1, no1);
+	KUNIT_EXPECT_EQ(test, pghot_rec_target(rec, NUMA_NO_NODE, 2, &no1, now + 1, WINDOW), 2);
 
 	WRITE_ONCE(pghot_threshold, THRESHOLD);
 	WRITE_ONCE(pghot_window_jiffies, WINDOW);
