@@ -30,6 +30,8 @@ enum pghot_src {
 	PGHOT_NR_SRC,
 };
 
+struct page;
+
 #ifdef CONFIG_PGHOT
 extern struct static_key_false pghot_src_keys[PGHOT_NR_SRC];
 
@@ -48,7 +50,28 @@ static __always_inline bool pghot_src_enabled(int src)
 }
 
 int pghot_record_access(unsigned long pfn, int nid, int src, unsigned long now);
+
+DECLARE_STATIC_KEY_TRUE(pghot_free_key);
+void __pghot_free_pages(struct page *page, unsigned int order);
+
+/**
+ * pghot_free_pages() - Forget the hotness of pages being freed.
+ * @page: the first page of the block.
+ * @order: its order.
+ *
+ * Called by the page allocator for every block it frees, so that a page
+ * does not carry the record of its last life, ready or not, into the next.
+ */
+static inline void pghot_free_pages(struct page *page, unsigned int order)
+{
+	if (static_branch_likely(&pghot_free_key))
+		__pghot_free_pages(page, order);
+}
 #else
+static inline void pghot_free_pages(struct page *page, unsigned int order)
+{
+}
+
 static inline int pghot_record_access(unsigned long pfn, int nid, int src,
 				      unsigned long now)
 {

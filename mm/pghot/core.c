@@ -155,6 +155,48 @@ unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx)
 	return old;
 }
 
+/*
+ * On while pghot runs; only debugfs switches it off, to measure what it
+ * costs the page allocator's free path.
+ */
+DEFINE_STATIC_KEY_TRUE(pghot_free_key);
+
+/* A block the buddy allocator frees never spans two sections. */
+static_assert(MAX_PAGE_ORDER < PFN_SECTION_SHIFT);
+
+/**
+ * __pghot_free_pages() - Forget the records of a block of pages being freed.
+ * @page: the first page of the block.
+ * @order: its order.
+ *
+ * A record outliving its page would be acted on later: kmigrated would
+ * look up a page that is free or belongs to someone else, and a page
+ * reused within the window would inherit the old owner's count, or its
+ * ready bit, and be promoted while cold.  Empty every record of the
+ * block; count ready ones as pghot_ready_freed.
+ *
+ * Any context the page allocator frees from.  The common case, a top-tier
+ * page or a lower-tier page without a record, costs the section lookup and
+ * one read per page of the block.
+ */
+void __pghot_free_pages(struct page *page, unsigned int order)
+{
+	unsigned long pfn = page_to_pfn(page);
+	unsigned long idx = pfn & (PAGES_PER_SECTION - 1);
+	unsigned long end = idx + (1UL << order);
+	struct pghot_map *map;
+
+	rcu_read_lock();
+	map = pghot_section_map(pfn, page_to_nid(page));
+	for (; map && idx < end; idx++) {
+		if (likely(!READ_ONCE(map->records[idx])))
+			continue;
+		if (pghot_map_take(map, idx) & PGHOT_READY)
+			count_vm_event(PGHOT_READY_FREED);
+	}
+	rcu_read_unlock();
+}
+
 /**
  * pghot_record() - Record an access to a page, whoever saw it.
  * @pfn: any page of the folio that was accessed.
@@ -169,12 +211,13 @@ unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx)
  *
  * Return: 0 when recorded; -EINVAL for a PFN that is not online memory or
  * a @nid that is not a top-tier node with memory; -ENOENT when the page's
- * node is not tracked (it is in the top tier).
+ * node is not tracked (it is in the top tier) or the page is free.
  */
 int pghot_record(unsigned long pfn, int nid, unsigned long now)
 {
 	struct mem_section *ms;
 	struct pghot_map *map;
+	struct page *page;
 	unsigned long head;
 	int dflt, ret = 0;
 
@@ -199,6 +242,16 @@ int pghot_record(unsigned long pfn, int nid, unsigned long now)
 	head = folio_pfn(page_folio(pfn_to_page(pfn)));
 	if (unlikely((head ^ pfn) & PAGE_SECTION_MASK)) {
 		/* A folio larger than a section is never promoted. */
+		ret = -ENOENT;
+		goto out;
+	}
+	/*
+	 * A section may hold pages of two nodes, and only one owns its map.
+	 * A free page (a source that batches may report one it found mapped
+	 * before) has no hotness to keep: its record would outlive it.
+	 */
+	page = pfn_to_page(head);
+	if (unlikely(page_to_nid(page) != map->nid || !page_ref_count(page))) {
 		ret = -ENOENT;
 		goto out;
 	}

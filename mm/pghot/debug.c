@@ -11,6 +11,9 @@
  *   clear   write a node id: empty all its records, ready or not
  *   bench   read: cost of pghot_record_access() against atomic_long_inc()
  *           on the same records (needs vm.pghot_record_hwhints_enable=1)
+ *   free_hook  read or write 0 or 1: whether freed pages lose their
+ *           records (always 1 but while measuring what that costs the
+ *           page allocator; with 0, records outlive their pages)
  *
  * A debugging aid for tests and developers, not an ABI.
  */
@@ -165,8 +168,8 @@ static const struct file_operations pghot_kick_fops = {
 };
 
 /*
- * Records outlive their pages: tests empty a node's records so that what
- * an earlier test recorded for the same pages does not count.
+ * Tests empty a node's records so that what an earlier test recorded for
+ * pages that are still in use does not count.
  */
 static ssize_t pghot_clear_write(struct file *file, const char __user *ubuf,
 				 size_t count, loff_t *ppos)
@@ -264,6 +267,25 @@ static int pghot_bench_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(pghot_bench);
 
+static int pghot_free_hook_get(void *data, u64 *val)
+{
+	*val = static_key_enabled(&pghot_free_key);
+	return 0;
+}
+
+static int pghot_free_hook_set(void *data, u64 val)
+{
+	if (val > 1)
+		return -EINVAL;
+	if (val)
+		static_branch_enable(&pghot_free_key);
+	else
+		static_branch_disable(&pghot_free_key);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(pghot_free_hook_fops, pghot_free_hook_get,
+			 pghot_free_hook_set, "%llu\n");
+
 static int __init pghot_debug_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("pghot", NULL);
@@ -273,6 +295,7 @@ static int __init pghot_debug_init(void)
 	debugfs_create_file("kick", 0200, dir, NULL, &pghot_kick_fops);
 	debugfs_create_file("clear", 0200, dir, NULL, &pghot_clear_fops);
 	debugfs_create_file("bench", 0400, dir, NULL, &pghot_bench_fops);
+	debugfs_create_file_unsafe("free_hook", 0600, dir, NULL, &pghot_free_hook_fops);
 	return 0;
 }
 late_initcall(pghot_debug_init);

@@ -13,9 +13,12 @@
 
 #include <linux/freezer.h>
 #include <linux/kthread.h>
+#include <linux/mempolicy.h>
 #include <linux/migrate.h>
 #include <linux/mm.h>
+#include <linux/mm_inline.h>
 #include <linux/pghot.h>
+#include <linux/rmap.h>
 #include <linux/sched/cputime.h>
 #include <linux/swap.h>
 #include <linux/vmstat.h>
@@ -27,6 +30,12 @@
 
 /* How long to wait for kswapd to make room on a full target. */
 #define KMIGRATED_FULL_DELAY	(HZ / 10)
+
+/*
+ * Base pages isolated for one batch at most (or one larger folio): what
+ * migrate_pages() migrates with one TLB flush (NR_MAX_BATCHED_MIGRATION).
+ */
+#define KMIGRATED_BATCH_PAGES	512
 
 /**
  * struct kmigrated_batch - Folios isolated for one migrate_pages() call.
@@ -117,24 +126,204 @@ static bool kmigrated_target_has_room(int nid, unsigned long nr)
 	return false;
 }
 
+/*
+ * Would memory policy @pol let NUMA balancing move a page to @nid?  Only
+ * a policy with MPOL_F_MOF lets it move pages at all (the default one,
+ * or MPOL_BIND with MPOL_F_NUMA_BALANCING), and MPOL_BIND only within
+ * its nodes.  This is the rule of mpol_misplaced() and task_numa_work().
+ */
+static bool kmigrated_mpol_allows(struct mempolicy *pol, int nid)
+{
+	if (!pol)
+		return true;
+	if (!(pol->flags & MPOL_F_MOF))
+		return false;
+	return pol->mode != MPOL_BIND || node_isset(nid, pol->nodes);
+}
+
+/*
+ * Does the owner of @mm, the task its cgroups are taken from, allow @nid:
+ * is @nid in its cpuset's mems, and does its task policy allow it?  Only
+ * CONFIG_MEMCG records an owner; without it, only VMA policies apply.
+ */
+static bool kmigrated_owner_allows(struct mm_struct *mm, int nid)
+{
+#ifdef CONFIG_MEMCG
+	struct task_struct *p;
+	bool allowed = true;
+
+	rcu_read_lock();
+	p = rcu_dereference(mm->owner);
+	if (p) {
+		/* The task's copy of its cpuset's mems; one bit, read racily. */
+		allowed = node_isset(nid, p->mems_allowed);
+		if (allowed) {
+			task_lock(p);	/* keeps p->mempolicy */
+			allowed = kmigrated_mpol_allows(p->mempolicy, nid);
+			task_unlock(p);
+		}
+	}
+	rcu_read_unlock();
+	return allowed;
+#else
+	return true;
+#endif
+}
+
+/**
+ * struct kmigrated_policy_walk - A folio's mappings, asked about one node.
+ * @nid: the node the folio would go to.
+ * @allowed: cleared by the first mapping whose policy refuses @nid.
+ * @contended: a mapping's mmap_lock was held for writing, so its policy
+ *	could not be read.
+ */
+struct kmigrated_policy_walk {
+	int nid;
+	bool allowed;
+	bool contended;
+};
+
+/*
+ * rmap_one of the walk: the VMA's policy and its owner's cpuset and task
+ * policy.  The rmap lock keeps @vma and its mm; the policy needs the
+ * mmap_lock, which ranks above the rmap lock, so it is only tried.
+ */
+static bool kmigrated_vma_allows(struct folio *folio, struct vm_area_struct *vma,
+				 unsigned long addr, void *arg)
+{
+	struct kmigrated_policy_walk *w = arg;
+	struct mempolicy *pol;
+	pgoff_t ilx;
+
+	if (!mmap_read_trylock(vma->vm_mm)) {
+		w->contended = true;
+		return false;
+	}
+	pol = __get_vma_policy(vma, addr, &ilx);
+	w->allowed = kmigrated_mpol_allows(pol, w->nid) &&
+		     kmigrated_owner_allows(vma->vm_mm, w->nid);
+	mpol_cond_put(pol);
+	mmap_read_unlock(vma->vm_mm);
+	return w->allowed;
+}
+
+/**
+ * kmigrated_policy_allows() - May @folio be promoted to @nid?
+ * @folio: an isolated folio.
+ * @nid: the node it would go to.
+ *
+ * A promotion must respect what bounds the processes mapping the folio,
+ * as a migration in one of them would: the memory policy of each VMA
+ * mapping it and, for each such process, its task policy and its
+ * cpuset's mems.  One mapping that refuses @nid is enough to keep the
+ * folio where it is.  An unmapped folio (page cache) is bound by nothing.
+ *
+ * This is checked here, when the folio moves, rather than when a source
+ * reports the access: every source passes through here, including those
+ * that cannot look at VMAs (a sampler's NMI handler), and a policy or a
+ * cpuset changed after the report is the one that counts.  It costs one
+ * rmap walk per folio, next to the one migration makes anyway.
+ *
+ * Return: 1 if allowed, 0 if refused, -EAGAIN if a lock that the answer
+ * needs was busy.
+ */
+static int kmigrated_policy_allows(struct folio *folio, int nid)
+{
+	struct kmigrated_policy_walk w = { .nid = nid, .allowed = true };
+	struct rmap_walk_control rwc = {
+		.rmap_one = kmigrated_vma_allows,
+		.arg = &w,
+		.anon_lock = folio_lock_anon_vma_read,
+		.try_lock = true,
+	};
+
+	if (!folio_mapped(folio))
+		return 1;
+	/* File and KSM rmap walks need the folio lock. */
+	if (!folio_trylock(folio))
+		return -EAGAIN;
+	rmap_walk(folio, &rwc);
+	folio_unlock(folio);
+	if (w.contended || rwc.contended)
+		return -EAGAIN;
+	return w.allowed;
+}
+
+/*
+ * Take the folios of @b that no policy lets go to its target out of it
+ * and put them back.  Return: the base pages taken out, refused or not.
+ */
+static unsigned int kmigrated_filter(struct kmigrated_batch *b)
+{
+	unsigned int refused = 0, busy = 0, nr;
+	struct folio *folio, *next;
+	LIST_HEAD(back);
+	int ret;
+
+	list_for_each_entry_safe(folio, next, &b->folios, lru) {
+		ret = kmigrated_policy_allows(folio, b->target);
+		if (ret > 0)
+			continue;
+		nr = folio_nr_pages(folio);
+		if (ret)
+			busy += nr;
+		else
+			refused += nr;
+		list_move_tail(&folio->lru, &back);
+		b->nr--;
+		b->nr_pages -= nr;
+	}
+	if (list_empty(&back))
+		return 0;
+	putback_movable_pages(&back);
+	count_vm_events(PGHOT_PROMOTE_REFUSED, refused);
+	count_vm_events(PGHOT_PROMOTE_FAILED, busy);
+	return refused + busy;
+}
+
 static void kmigrated_flush(struct pghot_node *pn, struct kmigrated_batch *b)
 {
-	unsigned int migrated, failed;
+	unsigned int migrated, failed, out;
 
 	if (!b->nr)
 		return;
-	migrated = migrate_misplaced_folios_batch(&b->folios, b->target);
+	/* What is put back stays charged to the rate limit, as candidates. */
+	out = kmigrated_filter(b);
+	migrated = b->nr ? migrate_misplaced_folios_batch(&b->folios, b->target) : 0;
 	failed = b->nr_pages - min(migrated, b->nr_pages);
 	count_vm_events(PGHOT_PROMOTED, migrated);
 	count_vm_events(PGHOT_PROMOTE_FAILED, failed);
-	trace_pghot_kmigrated_batch(pn->nid, b->target, b->nr_pages, migrated, failed);
+	trace_pghot_kmigrated_batch(pn->nid, b->target, b->nr_pages + out,
+				    migrated, failed, out);
 	b->nr = 0;
 	b->nr_pages = 0;
 }
 
 /*
+ * Would isolating @nr more pages of @folio's kind (anon or file) from
+ * @nid make direct reclaim there find too many isolated pages and
+ * throttle?  too_many_isolated() in mm/vmscan.c allows an eighth of the
+ * inactive list.
+ */
+static bool kmigrated_isolated_enough(int nid, struct folio *folio, unsigned long nr)
+{
+	pg_data_t *pgdat = NODE_DATA(nid);
+	bool file = folio_is_file_lru(folio);
+	unsigned long inactive, isolated;
+
+	inactive = node_page_state(pgdat, file ? NR_INACTIVE_FILE : NR_INACTIVE_ANON);
+	isolated = node_page_state(pgdat, file ? NR_ISOLATED_FILE : NR_ISOLATED_ANON);
+	return isolated + nr > inactive / 8;
+}
+
+/*
  * Look at one ready record and, if its page can go, isolate the folio
  * into @b.  Called under rcu_read_lock(), which keeps @map alive.
+ *
+ * A batch holds at most %KMIGRATED_BATCH_PAGES base pages, or one larger
+ * folio, and grows only while the node's reclaim would not see too many
+ * isolated pages: kmigrated must not throttle the reclaim that demotion
+ * into its node relies on.
  */
 static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 					     struct pghot_map *map,
@@ -144,9 +333,9 @@ static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 	unsigned long rec = READ_ONCE(map->records[idx]);
 	int target = pghot_rec_nid(rec);
 	struct pghot_node *tn;
+	unsigned long nr = 1;
 	struct folio *folio;
 	struct page *page;
-	unsigned long nr;
 
 	if (!(rec & PGHOT_READY))
 		return KMIGRATED_NEXT;
@@ -157,21 +346,31 @@ static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 		return KMIGRATED_NEXT;
 	}
 	tn = READ_ONCE(pghot_nodes[target]);
-	if (!tn || !node_isset(target, pghot_toptier))
-		goto drop;
-	if (b->nr && target != b->target)
-		return KMIGRATED_RETRY;
 
 	page = pfn_to_online_page(pfn);
 	if (!page)
 		goto drop;
 	folio = page_folio(page);
 	if (!folio_try_get(folio))
-		goto drop;
-	/* Records belong to the first page of a folio; it may have changed. */
-	if (unlikely(page_folio(page) != folio || folio_pfn(folio) != pfn ||
-		     folio_nid(folio) != pn->nid))
+		goto freed;
+	/*
+	 * Records belong to the first page of a folio.  If that is not this
+	 * one any more, the folio that was hot was freed since.
+	 */
+	if (unlikely(page_folio(page) != folio || folio_pfn(folio) != pfn)) {
+		folio_put(folio);
+		goto freed;
+	}
+	nr = folio_nr_pages(folio);
+	if (unlikely(folio_nid(folio) != pn->nid || !tn ||
+		     !node_isset(target, pghot_toptier)))
 		goto put;
+	if (b->nr && (target != b->target ||
+		      b->nr_pages + nr > KMIGRATED_BATCH_PAGES ||
+		      kmigrated_isolated_enough(pn->nid, folio, nr))) {
+		folio_put(folio);
+		return KMIGRATED_RETRY;
+	}
 	if (unlikely(!folio_test_lru(folio))) {
 		/* A new folio may still sit in a per-CPU LRU cache. */
 		if (b->drained)
@@ -180,7 +379,6 @@ static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 		return KMIGRATED_DRAIN;
 	}
 
-	nr = folio_nr_pages(folio);
 	if (!kmigrated_target_has_room(target, b->nr_pages + nr)) {
 		folio_put(folio);
 		return b->nr ? KMIGRATED_FLUSH : KMIGRATED_FULL;
@@ -204,14 +402,19 @@ static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 	b->target = target;
 	b->nr++;
 	b->nr_pages += nr;
-	return b->nr >= READ_ONCE(pghot_batch) ? KMIGRATED_FLUSH : KMIGRATED_NEXT;
+	return b->nr >= READ_ONCE(pghot_batch) || b->nr_pages >= KMIGRATED_BATCH_PAGES ?
+	       KMIGRATED_FLUSH : KMIGRATED_NEXT;
 
+freed:
+	pghot_map_take(map, idx);
+	count_vm_event(PGHOT_READY_FREED);
+	return KMIGRATED_NEXT;
 put:
 	folio_put(folio);
 drop:
 	/* The page cannot be promoted as recorded; forget the record. */
 	pghot_map_take(map, idx);
-	count_vm_event(PGHOT_PROMOTE_FAILED);
+	count_vm_events(PGHOT_PROMOTE_FAILED, nr);
 	return KMIGRATED_NEXT;
 }
 

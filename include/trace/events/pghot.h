@@ -7,24 +7,31 @@
 
 #include <linux/tracepoint.h>
 
-/* One migrate_pages() call of kmigrated: pages offered, moved, not moved. */
+/*
+ * One batch of kmigrated: pages offered, moved, not moved, and put back
+ * before migration (refused by a memory policy or cpuset, or not
+ * checkable because a lock was busy).
+ */
 TRACE_EVENT(pghot_kmigrated_batch,
 	    TP_PROTO(int nid, int target, unsigned int nr_pages,
-		     unsigned int migrated, unsigned int failed),
-	    TP_ARGS(nid, target, nr_pages, migrated, failed),
+		     unsigned int migrated, unsigned int failed,
+		     unsigned int put_back),
+	    TP_ARGS(nid, target, nr_pages, migrated, failed, put_back),
 	    TP_STRUCT__entry(__field(int, nid)
 			     __field(int, target)
 			     __field(unsigned int, nr_pages)
 			     __field(unsigned int, migrated)
-			     __field(unsigned int, failed)),
+			     __field(unsigned int, failed)
+			     __field(unsigned int, put_back)),
 	    TP_fast_assign(__entry->nid = nid;
 			   __entry->target = target;
 			   __entry->nr_pages = nr_pages;
 			   __entry->migrated = migrated;
-			   __entry->failed = failed;),
-	    TP_printk("nid=%d target=%d nr_pages=%u migrated=%u failed=%u",
+			   __entry->failed = failed;
+			   __entry->put_back = put_back;),
+	    TP_printk("nid=%d target=%d nr_pages=%u migrated=%u failed=%u put_back=%u",
 		      __entry->nid, __entry->target, __entry->nr_pages,
-		      __entry->migrated, __entry->failed)
+		      __entry->migrated, __entry->failed, __entry->put_back)
 );
 
 /* A promotion charged against (or refused by) a target's rate limit. */

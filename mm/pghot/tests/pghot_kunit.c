@@ -307,6 +307,8 @@ static void pghot_test_vmstat_names(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, vm_event_name(PGHOT_READY_PAGES), "pghot_ready");
 	KUNIT_EXPECT_STREQ(test, vm_event_name(PGHOT_PROMOTED), "pghot_promoted");
 	KUNIT_EXPECT_STREQ(test, vm_event_name(PGHOT_PROMOTE_FAILED), "pghot_promote_failed");
+	KUNIT_EXPECT_STREQ(test, vm_event_name(PGHOT_PROMOTE_REFUSED), "pghot_promote_refused");
+	KUNIT_EXPECT_STREQ(test, vm_event_name(PGHOT_READY_FREED), "pghot_ready_freed");
 	KUNIT_EXPECT_STREQ(test, vm_event_name(PGHOT_RATE_LIMITED), "pghot_rate_limited");
 	KUNIT_EXPECT_STREQ(test, vm_event_name(PGHOT_STALE), "pghot_stale");
 	KUNIT_EXPECT_STREQ(test, vm_event_name(PGHOT_SECTIONS_SCANNED),

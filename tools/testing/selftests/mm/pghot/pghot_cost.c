@@ -6,7 +6,10 @@
  *  - record memory per lower-tier page (8 bytes and a little map header;
  *    nothing for the top tier);
  *  - kmigrated CPU for a pass with nothing ready, which visits no section,
- *    and for promoting 1000 ready pages.
+ *    and for promoting 1000 ready pages;
+ *  - what emptying the records of freed pages costs munmap(), against the
+ *    same munmap() without it (debugfs free_hook), for a lower-tier buffer
+ *    whose every page has a record and for a top-tier one.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +149,74 @@ TEST_F_TIMEOUT(cost, kmigrated_pass, 60)
 	       (double)ready_ns / (empty_ns ? empty_ns : 1));
 	EXPECT_EQ(-1, tier_verify(buf, len, SEED));
 	munmap(buf, len);
+}
+
+#define FREE_LEN	(32UL << 20)
+#define FREE_ROUNDS	6
+
+/* Seconds munmap() of FREE_LEN on @node takes, every page recorded on node 1. */
+static double munmap_secs(int node)
+{
+	size_t pages = FREE_LEN / tier_page_size;
+	uint64_t *pfns = calloc(pages, sizeof(*pfns));
+	char *buf = tier_alloc_on_node(FREE_LEN, node, SEED + 1);
+	double t = -1;
+
+	if (!pfns || !buf)
+		goto out;
+	if (node == 1 &&
+	    (pghot_pfns(buf, FREE_LEN, pfns) || pghot_inject(pfns, pages, -1, 1)))
+		goto out;
+	t = tier_now();
+	munmap(buf, FREE_LEN);
+	buf = NULL;
+	t = tier_now() - t;
+out:
+	if (buf)
+		munmap(buf, FREE_LEN);
+	free(pfns);
+	return t;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+TEST_F_TIMEOUT(cost, free_hook, 120)
+{
+	double with[FREE_ROUNDS], without[FREE_ROUNDS];
+	int node, i;
+
+	if (access(PGHOT_DEBUGFS("free_hook"), W_OK))
+		SKIP(return, "no debugfs free_hook");
+	/* One access a page, under the threshold: records, none ready. */
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_threshold"), "2"));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_DEBUGFS("free_hook"), "1"));
+	for (node = 1; node >= 0; node--) {
+		/* Side by side: the two kinds of round alternate. */
+		for (i = 0; i < FREE_ROUNDS; i++) {
+			ASSERT_EQ(0, tier_write_file(PGHOT_DEBUGFS("free_hook"), "1"));
+			with[i] = munmap_secs(node);
+			ASSERT_EQ(0, tier_write_file(PGHOT_DEBUGFS("free_hook"), "0"));
+			without[i] = munmap_secs(node);
+			/* What the pages left behind must not count next round. */
+			ASSERT_EQ(0, tier_write_file(PGHOT_DEBUGFS("clear"), "1"));
+			ASSERT_LT(0, with[i]);
+			ASSERT_LT(0, without[i]);
+		}
+		ASSERT_EQ(0, tier_write_file(PGHOT_DEBUGFS("free_hook"), "1"));
+		qsort(with, FREE_ROUNDS, sizeof(double), cmp_double);
+		qsort(without, FREE_ROUNDS, sizeof(double), cmp_double);
+		TH_LOG("node%d: munmap %lu MiB, median of %d: %.2f ms, without hook %.2f ms: %.3fx",
+		       node, FREE_LEN >> 20, FREE_ROUNDS, with[FREE_ROUNDS / 2] * 1e3,
+		       without[FREE_ROUNDS / 2] * 1e3,
+		       with[FREE_ROUNDS / 2] / without[FREE_ROUNDS / 2]);
+		/* Only gross regressions: TCG timing is noisy. */
+		EXPECT_LE(with[FREE_ROUNDS / 2], without[FREE_ROUNDS / 2] * 1.5);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -2,12 +2,15 @@
 /*
  * The pghot core on its own, driven through debugfs with every source
  * off: a hot set recorded on node 1 is promoted to node 0 by kmigrated,
- * nothing else moves, and every byte survives.  Bad records are refused.
+ * nothing else moves, and every byte survives.  Pages whose process
+ * bounds them to node 1 (mbind, set_mempolicy, cpuset.mems) stay there.
+ * Bad records are refused.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/mman.h>
@@ -51,6 +54,8 @@ FIXTURE_SETUP(pghot)
 
 FIXTURE_TEARDOWN(pghot)
 {
+	if (!access(PGHOT_CPUSET, F_OK))
+		pghot_bound(PGHOT_BOUND_CPUSET, NULL, 0, -1);
 	if (self->buf)
 		munmap(self->buf, TOTAL);
 	free(self->pfns);
@@ -75,6 +80,7 @@ static size_t wait_on_node(void *addr, size_t len, int node, double secs)
 TEST_F(pghot, hot_set_promoted)
 {
 	size_t hot = HOT / tier_page_size;
+	long long numa_migrated = tier_vmstat("numa_pages_migrated");
 	long long promoted = tier_vmstat("pghot_promoted");
 	long long ready = tier_vmstat("pghot_ready");
 	long long recorded = tier_vmstat("pghot_recorded_accesses");
@@ -92,6 +98,56 @@ TEST_F(pghot, hot_set_promoted)
 	EXPECT_EQ(2 * hot, tier_vmstat("pghot_recorded_accesses") - recorded);
 	EXPECT_EQ(hot, tier_vmstat("pghot_ready") - ready);
 	EXPECT_EQ(hot, tier_vmstat("pghot_promoted") - promoted);
+	/* NUMA balancing is off: none of this was its migration. */
+	EXPECT_EQ(numa_migrated, tier_vmstat("numa_pages_migrated"));
+}
+
+/*
+ * A hot set whose placement the process bounds to node 1, by @how, stays
+ * there: kmigrated refuses each ready page and counts it.  Once the bound
+ * is lifted, the same pages are promoted.
+ */
+static void bound_stays(struct __test_metadata *_metadata, char *buf,
+			uint64_t *pfns, size_t pages, enum pghot_bound how)
+{
+	size_t hot = HOT / tier_page_size;
+	long long refused = tier_vmstat("pghot_promote_refused");
+	long long failed = tier_vmstat("pghot_promote_failed");
+	double end;
+
+	ASSERT_EQ(0, pghot_bound(how, buf, TOTAL, 1));
+	ASSERT_EQ(0, pghot_inject(pfns, hot, -1, 2));
+	/* kmigrated promotes such a set in well under a second. */
+	end = tier_now() + 5;
+	while (tier_vmstat("pghot_promote_refused") - refused < (long long)hot &&
+	       tier_now() < end)
+		usleep(100 * 1000);
+	TH_LOG("bound: %zu/%zu on node0, refused +%lld, failed +%lld",
+	       tier_pages_on_node(buf, HOT, 0), hot,
+	       tier_vmstat("pghot_promote_refused") - refused,
+	       tier_vmstat("pghot_promote_failed") - failed);
+	EXPECT_EQ(pages, tier_pages_on_node(buf, TOTAL, 1));
+	EXPECT_EQ(hot, tier_vmstat("pghot_promote_refused") - refused);
+
+	ASSERT_EQ(0, pghot_bound(how, buf, TOTAL, -1));
+	ASSERT_EQ(0, pghot_inject(pfns, hot, -1, 2));
+	EXPECT_EQ(hot, wait_on_node(buf, HOT, 0, 10));
+	ASSERT_EQ(-1, tier_verify(buf, TOTAL, SEED));
+}
+
+TEST_F(pghot, mbind_bound_stays)
+{
+	bound_stays(_metadata, self->buf, self->pfns, self->pages, PGHOT_BOUND_VMA);
+}
+
+TEST_F(pghot, task_policy_bound_stays)
+{
+	bound_stays(_metadata, self->buf, self->pfns, self->pages, PGHOT_BOUND_TASK);
+}
+
+TEST_F(pghot, cpuset_bound_stays)
+{
+	bound_stays(_metadata, self->buf, self->pfns, self->pages, PGHOT_BOUND_CPUSET);
 }
 
 TEST_F(pghot, below_threshold_stays)
@@ -143,38 +199,212 @@ TEST_F(pghot, bad_records_refused)
 
 #define TRACING	"/sys/kernel/tracing/"
 
+/* Start collecting pghot_kmigrated_batch events; false if there are none. */
+static bool trace_batches(void)
+{
+	if (access(TRACING "events", F_OK))
+		mount("tracefs", TRACING, "tracefs", 0, NULL);
+	if (access(TRACING "events/pghot/pghot_kmigrated_batch/enable", W_OK))
+		return false;
+	if (tier_set_knob(TRACING "events/pghot/pghot_kmigrated_batch/enable", "1"))
+		return false;
+	/* Opening "trace" for writing with O_TRUNC clears it. */
+	close(open(TRACING "trace", O_WRONLY | O_TRUNC));
+	return true;
+}
+
+/*
+ * Sum the pages the traced batches migrated, and find the largest batch
+ * offered, in base pages.  Returns the number of batches, or -1.
+ */
+static int traced_batches(unsigned long long *migrated, unsigned long long *largest)
+{
+	unsigned long long m, nr;
+	char line[512], *p;
+	int batches = 0;
+	FILE *f = fopen(TRACING "trace", "r");
+
+	if (!f)
+		return -1;
+	*migrated = *largest = 0;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "pghot_kmigrated_batch:");
+		if (p)
+			p = strstr(p, " nr_pages=");
+		if (!p || sscanf(p, " nr_pages=%llu migrated=%llu", &nr, &m) != 2)
+			continue;
+		batches++;
+		*migrated += m;
+		if (nr > *largest)
+			*largest = nr;
+	}
+	fclose(f);
+	return batches;
+}
+
 /* Every promoted page shows up in a pghot_kmigrated_batch event. */
 TEST_F(pghot, batches_traced)
 {
 	size_t hot = HOT / tier_page_size;
-	unsigned long long migrated = 0, m;
-	char line[512], *p;
-	FILE *f;
+	unsigned long long migrated, largest;
 
-	if (access(TRACING "events", F_OK))
-		mount("tracefs", TRACING, "tracefs", 0, NULL);
-	if (access(TRACING "events/pghot/pghot_kmigrated_batch/enable", W_OK))
+	if (!trace_batches())
 		SKIP(return, "no tracefs or no pghot tracepoints");
-	ASSERT_EQ(0, tier_set_knob(TRACING "events/pghot/pghot_kmigrated_batch/enable", "1"));
-	/* Opening "trace" for writing with O_TRUNC clears it. */
-	close(open(TRACING "trace", O_WRONLY | O_TRUNC));
-
 	ASSERT_EQ(0, pghot_inject(self->pfns, hot, -1, 2));
 	ASSERT_EQ(hot, wait_on_node(self->buf, HOT, 0, 10));
 	usleep(200 * 1000);
-
-	f = fopen(TRACING "trace", "r");
-	ASSERT_NE(NULL, f);
-	while (fgets(line, sizeof(line), f)) {
-		p = strstr(line, "pghot_kmigrated_batch:");
-		if (p)
-			p = strstr(p, " migrated=");
-		if (p && sscanf(p, " migrated=%llu", &m) == 1)
-			migrated += m;
-	}
-	fclose(f);
+	ASSERT_LT(0, traced_batches(&migrated, &largest));
 	TH_LOG("traced batches migrated %llu pages", migrated);
 	EXPECT_EQ(hot, migrated);
+}
+
+/* The anonymous THPs of @len bytes at @addr, from /proc/self/smaps. */
+static size_t thp_bytes(void *addr)
+{
+	char line[256];
+	unsigned long start, end, kb;
+	int in = 0;
+	size_t bytes = 0;
+	FILE *f = fopen("/proc/self/smaps", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
+			in = start <= (unsigned long)addr && (unsigned long)addr < end;
+		else if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
+			bytes = kb * 1024;
+	}
+	fclose(f);
+	return bytes;
+}
+
+/*
+ * kmigrated isolates at most 512 base pages at a time (or one larger
+ * folio), whatever pghot_kmigrated_batch says in folios, so that reclaim
+ * on node 1 does not see too many isolated pages.  With THPs, a batch is
+ * one THP.
+ */
+TEST_F(pghot, large_folio_batches_bounded)
+{
+	size_t len = 32 * MB, pages = len / tier_page_size;
+	unsigned long long migrated, largest;
+	char enabled[128], *raw, *buf;
+	uint64_t *pfns;
+	int batches;
+
+	if (tier_read_file("/sys/kernel/mm/transparent_hugepage/enabled", enabled,
+			   sizeof(enabled)) || strstr(enabled, "[never]"))
+		SKIP(return, "no THP");
+	if (!trace_batches())
+		SKIP(return, "no tracefs or no pghot tracepoints");
+	raw = mmap(NULL, len + 2 * MB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	buf = (char *)(((unsigned long)raw + 2 * MB - 1) & ~(2 * MB - 1));
+	ASSERT_EQ(0, madvise(buf, len, MADV_HUGEPAGE));
+	ASSERT_EQ(0, tier_mbind(buf, len, 1));
+	tier_fill(buf, len, SEED + 3);
+	ASSERT_EQ(0, tier_mbind(buf, len, -1));
+	if (thp_bytes(buf) < len / 2)
+		SKIP(goto out, "only %zu KiB of THP on node 1", thp_bytes(buf) / 1024);
+	ASSERT_EQ(pages, tier_pages_on_node(buf, len, 1));
+	pfns = calloc(pages, sizeof(*pfns));
+	ASSERT_NE(NULL, pfns);
+	ASSERT_EQ(0, pghot_pfns(buf, len, pfns));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("kmigrated_batch"), "4096"));
+
+	ASSERT_EQ(0, pghot_inject(pfns, pages, -1, 2));
+	EXPECT_EQ(pages, wait_on_node(buf, len, 0, 20));
+	usleep(200 * 1000);
+	batches = traced_batches(&migrated, &largest);
+	TH_LOG("%zu KiB of THP: %d batches, largest %llu pages, %llu pages migrated",
+	       thp_bytes(buf) / 1024, batches, largest, migrated);
+	EXPECT_LE(largest, 512);
+	EXPECT_EQ(pages, migrated);
+	EXPECT_EQ(-1, tier_verify(buf, len, SEED + 3));
+	free(pfns);
+out:
+	munmap(raw, len + 2 * MB);
+}
+
+/*
+ * A page freed while its record is ready takes the record with it: the
+ * node has nothing ready left, the page is counted as pghot_ready_freed,
+ * and kmigrated, let go, has nothing to fail on.
+ */
+TEST_F(pghot, freed_pages_leave_no_records)
+{
+	size_t hot = HOT / tier_page_size;
+	long long freed = tier_vmstat("pghot_ready_freed");
+	long long failed = tier_vmstat("pghot_promote_failed");
+	long long ready;
+	double end;
+
+	/* A rate limit of 0 holds kmigrated off: the records stay ready. */
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_rate_limit_MBps"), "0"));
+	ASSERT_EQ(0, pghot_inject(self->pfns, hot, -1, 2));
+	ASSERT_EQ(hot, pghot_node_stat(1, "nr_ready"));
+	munmap(self->buf, TOTAL);
+	self->buf = NULL;
+	/* Pages still in a per-CPU LRU cache are freed when it drains. */
+	end = tier_now() + 2;
+	while ((ready = pghot_node_stat(1, "nr_ready")) && tier_now() < end)
+		usleep(50 * 1000);
+	TH_LOG("after munmap: nr_ready %lld of %zu, pghot_ready_freed +%lld",
+	       ready, hot, tier_vmstat("pghot_ready_freed") - freed);
+	EXPECT_EQ(0, ready);
+	EXPECT_EQ(hot, tier_vmstat("pghot_ready_freed") - freed);
+
+	ASSERT_EQ(0, tier_write_file(PGHOT_SYSCTL("promote_rate_limit_MBps"), "65536"));
+	ASSERT_EQ(0, tier_write_file(PGHOT_DEBUGFS("kick"), "1"));
+	usleep(500 * 1000);
+	EXPECT_EQ(failed, tier_vmstat("pghot_promote_failed"));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * A page freed while ready and reused by someone else does not bring the
+ * old owner's readiness with it: the new buffer, never accessed since, is
+ * not promoted.
+ */
+TEST_F(pghot, reused_pages_not_promoted)
+{
+	size_t hot = HOT / tier_page_size, reused = 0, i;
+	uint64_t *pfns;
+	char *buf;
+
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_rate_limit_MBps"), "0"));
+	ASSERT_EQ(0, pghot_inject(self->pfns, hot, -1, 2));
+	munmap(self->buf, TOTAL);
+	self->buf = NULL;
+
+	buf = tier_alloc_on_node(TOTAL, 1, SEED + 4);
+	ASSERT_NE(NULL, buf);
+	pfns = calloc(self->pages, sizeof(*pfns));
+	ASSERT_NE(NULL, pfns);
+	ASSERT_EQ(0, pghot_pfns(buf, TOTAL, pfns));
+	qsort(self->pfns, hot, sizeof(*pfns), cmp_u64);
+	for (i = 0; i < self->pages; i++)
+		reused += !!bsearch(&pfns[i], self->pfns, hot, sizeof(*pfns), cmp_u64);
+	TH_LOG("%zu of the %zu pages that were ready are in the new buffer", reused, hot);
+	if (!reused)
+		SKIP(goto out, "no page was reused");
+
+	ASSERT_EQ(0, tier_write_file(PGHOT_SYSCTL("promote_rate_limit_MBps"), "65536"));
+	ASSERT_EQ(0, tier_write_file(PGHOT_DEBUGFS("kick"), "1"));
+	sleep(1);
+	EXPECT_EQ(self->pages, tier_pages_on_node(buf, TOTAL, 1));
+	EXPECT_EQ(-1, tier_verify(buf, TOTAL, SEED + 4));
+out:
+	free(pfns);
+	munmap(buf, TOTAL);
 }
 
 TEST_HARNESS_MAIN

@@ -5,7 +5,8 @@
  * promotes at least 99% of it to node 0 within 10 seconds, while at most
  * 1% of the 224 MiB cold rest moves, and every byte survives.  It still
  * gets there within 60 seconds with node 0 over 90% full of cold memory.
- * With the source off, nothing is recorded.
+ * With the source off, nothing is recorded.  A hot set that mbind() or
+ * cpuset.mems bounds to node 1 stays there until the bound is lifted.
  */
 #include <stdio.h>
 #include <sys/mman.h>
@@ -87,6 +88,8 @@ FIXTURE_SETUP(source)
 
 FIXTURE_TEARDOWN(source)
 {
+	if (!access(PGHOT_CPUSET, F_OK))
+		pghot_bound(PGHOT_BOUND_CPUSET, NULL, 0, -1);
 	if (self->buf)
 		munmap(self->buf, TOTAL);
 	tier_restore_all();
@@ -151,6 +154,54 @@ TEST_F_TIMEOUT(source, hot_set_promoted_under_pressure, 150)
 	EXPECT_EQ(-1, tier_verify(cold0, fill, SEED + 1));
 	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
 	munmap(cold0, fill);
+}
+
+/*
+ * The hot set, bounded to node 1 by @how, stays there all the while it
+ * is hot; what the source made ready was refused.  Then, with the bound
+ * lifted, it is promoted.
+ */
+static void bound_hot_set_stays(struct __test_metadata *_metadata, char *buf,
+				const char *name, enum pghot_bound how)
+{
+	size_t hot_pages = HOT / tier_page_size;
+	long long ready = tier_vmstat("pghot_ready");
+	long long refused = tier_vmstat("pghot_promote_refused");
+	struct tier_promotion p;
+
+	ASSERT_EQ(0, pghot_bound(how, buf, TOTAL, 1));
+	/* Several times what promoting it takes unbound (hot_set_promoted). */
+	p = tier_promote_hot_set(buf, TOTAL, HOT, 4);
+	TH_LOG("%s bound: %.1fs: hot %zu/%zu, cold %zu on node0; ready +%lld, refused +%lld",
+	       name, p.total, p.hot_on0, hot_pages, p.cold_on0,
+	       tier_vmstat("pghot_ready") - ready,
+	       tier_vmstat("pghot_promote_refused") - refused);
+	EXPECT_EQ(0, p.hot_on0);
+	EXPECT_EQ(0, p.cold_on0);
+	/*
+	 * What the source made ready stayed because it was refused.  (NUMA
+	 * balancing makes no hint faults in a VMA whose policy it must not
+	 * change, so there may be nothing; other tasks may add a few.)
+	 */
+	if ((tier_vmstat("pghot_ready") - ready) * 100 >= (long long)hot_pages)
+		EXPECT_GT(tier_vmstat("pghot_promote_refused"), refused);
+
+	ASSERT_EQ(0, pghot_bound(how, buf, TOTAL, -1));
+	p = tier_promote_hot_set(buf, TOTAL, HOT, DEADLINE);
+	TH_LOG("%s unbound: %.1fs to promotion: hot %zu/%zu on node0",
+	       name, p.secs, p.hot_on0, hot_pages);
+	EXPECT_GE(p.hot_on0 * 100, hot_pages * 99);
+	ASSERT_EQ(-1, tier_verify(buf, TOTAL, SEED));
+}
+
+TEST_F_TIMEOUT(source, mbind_bound_hot_set_stays, 60)
+{
+	bound_hot_set_stays(_metadata, self->buf, variant->src->name, PGHOT_BOUND_VMA);
+}
+
+TEST_F_TIMEOUT(source, cpuset_bound_hot_set_stays, 60)
+{
+	bound_hot_set_stays(_metadata, self->buf, variant->src->name, PGHOT_BOUND_CPUSET);
 }
 
 TEST_F_TIMEOUT(source, disabled_records_nothing, 60)

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../../kselftest.h"
@@ -129,6 +131,48 @@ long long pghot_node_stat(int node, const char *key)
 	}
 	fclose(f);
 	return val;
+}
+
+static int pghot_cpuset(int node)
+{
+	char val[16];
+	int ret;
+
+	if (node < 0) {
+		snprintf(val, sizeof(val), "%d", getpid());
+		ret = tier_write_file("/sys/fs/cgroup/cgroup.procs", val);
+		if (!ret && rmdir(PGHOT_CPUSET))
+			ret = -errno;
+		return ret;
+	}
+	ret = tier_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+cpuset");
+	if (ret)
+		return ret;
+	if (mkdir(PGHOT_CPUSET, 0755) && errno != EEXIST)
+		return -errno;
+	snprintf(val, sizeof(val), "%d", node);
+	ret = tier_write_file(PGHOT_CPUSET "/cpuset.mems", val);
+	if (ret)
+		return ret;
+	snprintf(val, sizeof(val), "%d", getpid());
+	return tier_write_file(PGHOT_CPUSET "/cgroup.procs", val);
+}
+
+int pghot_bound(enum pghot_bound how, void *addr, size_t len, int node)
+{
+	unsigned long mask = node >= 0 ? 1UL << node : 0;
+	int mode = node >= 0 ? TIER_MPOL_BIND : TIER_MPOL_DEFAULT;
+
+	switch (how) {
+	case PGHOT_BOUND_VMA:
+		return tier_mbind(addr, len, node) ? -errno : 0;
+	case PGHOT_BOUND_TASK:
+		return syscall(SYS_set_mempolicy, mode, node >= 0 ? &mask : NULL,
+			       node >= 0 ? TIER_MAX_NODES + 1 : 0) ? -errno : 0;
+	case PGHOT_BOUND_CPUSET:
+		return pghot_cpuset(node);
+	}
+	return -EINVAL;
 }
 
 int pghot_kmigrated_pids(int *pids, int max)

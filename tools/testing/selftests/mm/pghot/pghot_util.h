@@ -42,6 +42,22 @@ int pghot_inject(const uint64_t *pfns, size_t n, int nid, int count);
 /* Value of KEY in the line of @node in debugfs "nodes", or -1. */
 long long pghot_node_stat(int node, const char *key);
 
+/* What a test bounds the placement of its memory with. */
+enum pghot_bound {
+	PGHOT_BOUND_VMA,	/* mbind(MPOL_BIND) of the buffer */
+	PGHOT_BOUND_TASK,	/* set_mempolicy(MPOL_BIND) of this process */
+	PGHOT_BOUND_CPUSET,	/* a cgroup whose cpuset.mems is the node */
+};
+
+#define PGHOT_CPUSET	"/sys/fs/cgroup/pghot_bound"
+
+/*
+ * Bound [addr, addr + len) (PGHOT_BOUND_VMA) or this process to @node,
+ * or lift the bound with @node -1 (the cgroup is then left and removed).
+ * Returns 0 or -errno.
+ */
+int pghot_bound(enum pghot_bound how, void *addr, size_t len, int node);
+
 /* PIDs of the kmigrated threads; returns how many were found. */
 int pghot_kmigrated_pids(int *pids, int max);
 
