@@ -96,7 +96,7 @@ static void pghot_ready_add(struct pghot_map *map, long delta)
 }
 
 /**
- * pghot_map_record() - Record an access to one page of a section.
+ * pghot_map_update() - Update one record, and nothing else.
  * @map: the section's records.
  * @idx: the page's index in the section.
  * @nid: the node to promote the page to, or %NUMA_NO_NODE to keep the
@@ -104,29 +104,58 @@ static void pghot_ready_add(struct pghot_map *map, long delta)
  *       (pghot_rec_target()).
  * @dflt: the target when @nid is %NUMA_NO_NODE and the record is not live.
  * @now: the time of the access, in jiffies.
+ * @weight: how many accesses it counts for.
+ * @threshold: accesses within @window that make the page ready.
+ * @window: the window, in jiffies.
  *
- * Updates the record with try_cmpxchg(), then keeps the ready counts of
- * the section and the node in step with the ready bit, marks the record's
- * chunk.
+ * The record changes with try_cmpxchg(); the ready counts, the chunk
+ * bits and kmigrated are the caller's business.
+ *
+ * Return: the record as it was; *@new is what it became.
+ */
+unsigned long pghot_map_update(struct pghot_map *map, unsigned long idx,
+			       int nid, int dflt, unsigned long now,
+			       unsigned int weight, unsigned int threshold,
+			       unsigned long window, unsigned long *new)
+{
+	unsigned long *rec = &map->records[idx];
+	unsigned long old = READ_ONCE(*rec);
+	/* Maps of no node exist only in the KUnit tests and the bench. */
+	const nodemask_t *targets = map->nid == NUMA_NO_NODE ? NULL : &pghot_toptier;
+	unsigned int i;
+	int target;
+
+	do {
+		target = pghot_rec_target(old, nid, dflt, targets, now, window);
+		*new = old;
+		for (i = 0; i < weight; i++)
+			*new = pghot_rec_update(*new, target, now, window, threshold);
+	} while (!try_cmpxchg(rec, &old, *new));
+	return old;
+}
+
+/**
+ * pghot_map_record() - Record an access to one page of a section.
+ * @map: the section's records.
+ * @idx: the page's index in the section.
+ * @nid: as for pghot_map_update().
+ * @dflt: as for pghot_map_update().
+ * @now: the time of the access, in jiffies.
+ *
+ * Updates the record against vm.pghot_promote_freq_threshold and the
+ * window, then keeps the ready counts of the section and the node in step
+ * with the ready bit, and marks the record's chunk.
  *
  * Return: 1 if the page became ready, 0 otherwise.
  */
 int pghot_map_record(struct pghot_map *map, unsigned long idx, int nid,
 		     int dflt, unsigned long now)
 {
-	unsigned long window = READ_ONCE(pghot_window_jiffies);
-	unsigned int threshold = READ_ONCE(pghot_threshold);
-	unsigned long *rec = &map->records[idx];
-	unsigned long old = READ_ONCE(*rec), new;
-	/* Maps of no node exist only in the KUnit tests: any target is kept. */
-	const nodemask_t *targets = map->nid == NUMA_NO_NODE ? NULL : &pghot_toptier;
-	int target;
+	unsigned long old, new;
 
-	do {
-		target = pghot_rec_target(old, nid, dflt, targets, now, window);
-		new = pghot_rec_update(old, target, now, window, threshold);
-	} while (!try_cmpxchg(rec, &old, new));
-
+	old = pghot_map_update(map, idx, nid, dflt, now, 1,
+			       READ_ONCE(pghot_threshold),
+			       READ_ONCE(pghot_window_jiffies), &new);
 	if (!((old ^ new) & PGHOT_READY))
 		return 0;
 	if (new & PGHOT_READY) {
@@ -198,6 +227,56 @@ void __pghot_free_pages(struct page *page, unsigned int order)
 }
 
 /**
+ * pghot_lookup() - Find the record of a page.
+ * @pfn: any page of a folio.
+ * @nid: the target a source asked for, or %NUMA_NO_NODE.
+ * @mapp: the map of the page's section.
+ * @headp: the folio's first page, whose record it is.
+ * @dfltp: the page's node's default target.
+ *
+ * What pghot_record() does before it touches the record, and all that the
+ * debugfs bench times besides the update.  Call under rcu_read_lock().
+ *
+ * Return: 0, or pghot_record()'s errors.
+ */
+int pghot_lookup(unsigned long pfn, int nid, struct pghot_map **mapp,
+		 unsigned long *headp, int *dfltp)
+{
+	struct mem_section *ms;
+	struct pghot_map *map;
+	unsigned long head;
+
+	if (nid != NUMA_NO_NODE &&
+	    (nid < 0 || nid >= MAX_NUMNODES || !node_isset(nid, pghot_toptier)))
+		return -EINVAL;
+	ms = pghot_section(pfn);
+	if (!ms)
+		return -EINVAL;
+	/*
+	 * Maps exist only for online sections of tracked nodes, so the fast
+	 * path needs no other lookup; failures sort out why.
+	 */
+	map = rcu_dereference(ms->pghot_map);
+	if (unlikely(!map || !online_section(ms) || !pfn_section_valid(ms, pfn)))
+		return pfn_to_online_page(pfn) ? -ENOENT : -EINVAL;
+	/* Racy against a split, which at worst credits a neighbouring page. */
+	head = folio_pfn(page_folio(pfn_to_page(pfn)));
+	/*
+	 * A folio larger than a section is never promoted.  A section may
+	 * hold pages of two nodes, and only one owns its map.
+	 */
+	if (unlikely((head ^ pfn) & PAGE_SECTION_MASK ||
+		     page_to_nid(pfn_to_page(head)) != map->nid))
+		return -ENOENT;
+	*dfltp = READ_ONCE(pghot_nodes[map->nid]->target);
+	if (nid == NUMA_NO_NODE && *dfltp == NUMA_NO_NODE)
+		return -ENOENT;
+	*mapp = map;
+	*headp = head;
+	return 0;
+}
+
+/**
  * pghot_record() - Record an access to a page, whoever saw it.
  * @pfn: any page of the folio that was accessed.
  * @nid: the node to promote it to, or %NUMA_NO_NODE: the target of the
@@ -215,54 +294,22 @@ void __pghot_free_pages(struct page *page, unsigned int order)
  */
 int pghot_record(unsigned long pfn, int nid, unsigned long now)
 {
-	struct mem_section *ms;
 	struct pghot_map *map;
-	struct page *page;
 	unsigned long head;
-	int dflt, ret = 0;
-
-	if (nid != NUMA_NO_NODE &&
-	    (nid < 0 || nid >= MAX_NUMNODES || !node_isset(nid, pghot_toptier)))
-		return -EINVAL;
-	ms = pghot_section(pfn);
-	if (!ms)
-		return -EINVAL;
+	int dflt, ret;
 
 	rcu_read_lock();
+	ret = pghot_lookup(pfn, nid, &map, &head, &dflt);
 	/*
-	 * Maps exist only for online sections of tracked nodes, so the fast
-	 * path needs no other lookup; failures sort out why.
-	 */
-	map = rcu_dereference(ms->pghot_map);
-	if (unlikely(!map || !online_section(ms) || !pfn_section_valid(ms, pfn))) {
-		ret = pfn_to_online_page(pfn) ? -ENOENT : -EINVAL;
-		goto out;
-	}
-	/* Racy against a split, which at worst credits a neighbouring page. */
-	head = folio_pfn(page_folio(pfn_to_page(pfn)));
-	if (unlikely((head ^ pfn) & PAGE_SECTION_MASK)) {
-		/* A folio larger than a section is never promoted. */
-		ret = -ENOENT;
-		goto out;
-	}
-	/*
-	 * A section may hold pages of two nodes, and only one owns its map.
 	 * A free page (a source that batches may report one it found mapped
 	 * before) has no hotness to keep: its record would outlive it.
 	 */
-	page = pfn_to_page(head);
-	if (unlikely(page_to_nid(page) != map->nid || !page_ref_count(page))) {
+	if (!ret && unlikely(!page_ref_count(pfn_to_page(head))))
 		ret = -ENOENT;
-		goto out;
+	if (!ret) {
+		pghot_map_record(map, head & (PAGES_PER_SECTION - 1), nid, dflt, now);
+		count_vm_event(PGHOT_RECORDED_ACCESSES);
 	}
-	dflt = READ_ONCE(pghot_nodes[map->nid]->target);
-	if (nid == NUMA_NO_NODE && dflt == NUMA_NO_NODE) {
-		ret = -ENOENT;
-		goto out;
-	}
-	pghot_map_record(map, head & (PAGES_PER_SECTION - 1), nid, dflt, now);
-	count_vm_event(PGHOT_RECORDED_ACCESSES);
-out:
 	rcu_read_unlock();
 	return ret;
 }

@@ -9,8 +9,9 @@
  *           kmigrated's passes and their CPU time
  *   kick    write a node id: run one kmigrated pass even with nothing ready
  *   clear   write a node id: empty all its records, ready or not
- *   bench   read: cost of pghot_record_access() against atomic_long_inc()
- *           on the same records (needs vm.pghot_record_hwhints_enable=1)
+ *   bench   read: cost of what pghot_record_access() does for a page of a
+ *           tracked section against atomic_long_inc(), both on private
+ *           records: real records, knobs and counters are left alone
  *   free_hook  read or write 0 or 1: whether freed pages lose their
  *           records (always 1 but while measuring what that costs the
  *           page allocator; with 0, records outlive their pages)
@@ -203,24 +204,25 @@ static const struct file_operations pghot_clear_fops = {
 };
 
 /*
- * Time pghot_record_access() on every page of one tracked section, a few
- * rounds, against atomic_long_inc() on the same records.  The threshold
- * is raised meanwhile so that no page becomes ready and wakes kmigrated;
- * the records are cleared afterwards.
+ * Time what pghot_record_access() does for every page of one tracked
+ * section, a few rounds, against atomic_long_inc() on as many records.
+ * Both write to private records, so a running system is not disturbed:
+ * its records, its threshold and its counters stay as they are.
  */
 #define PGHOT_BENCH_ROUNDS	4
 
 static int pghot_bench_show(struct seq_file *m, void *v)
 {
-	unsigned long base = 0, pfn, i, round;
-	unsigned int threshold;
-	struct pghot_map *map = NULL;
+	unsigned long base = 0, pfn, head, i, round, calls, new;
+	struct pghot_map *map = NULL, *scratch, *found;
 	struct pghot_node *pn;
 	u64 t0, t_rec, t_inc;
-	int nid, err = 0;
+	int nid, dflt, ret, err = 0;
 
-	if (!pghot_src_enabled(PGHOT_HW_HINTS))
-		return -EOPNOTSUPP;
+	/* Private records: the bench must not touch the real ones. */
+	scratch = pghot_map_alloc(NUMA_NO_NODE);
+	if (!scratch)
+		return -ENOMEM;
 	mutex_lock(&pghot_lock);
 	for_each_node(nid) {
 		pn = pghot_nodes[nid];
@@ -237,32 +239,44 @@ static int pghot_bench_show(struct seq_file *m, void *v)
 	}
 	if (!map) {
 		mutex_unlock(&pghot_lock);
+		pghot_map_free(scratch);
 		return -ENOENT;
 	}
-	threshold = READ_ONCE(pghot_threshold);
-	WRITE_ONCE(pghot_threshold, PGHOT_COUNT_MAX);
 
+	/*
+	 * What pghot_record_access() does for a real page of a tracked
+	 * section: the lookup, the free-page check and the update, but into
+	 * @scratch, with a threshold no count reaches and nothing counted.
+	 */
 	t0 = ktime_get_ns();
-	for (round = 0; round < PGHOT_BENCH_ROUNDS; round++)
-		for (i = 0, pfn = base; i < PAGES_PER_SECTION; i++, pfn++)
-			err |= pghot_record_access(pfn, NUMA_NO_NODE, PGHOT_HW_HINTS, jiffies);
+	for (round = 0; round < PGHOT_BENCH_ROUNDS; round++) {
+		for (i = 0, pfn = base; i < PAGES_PER_SECTION; i++, pfn++) {
+			rcu_read_lock();
+			ret = pghot_lookup(pfn, NUMA_NO_NODE, &found, &head, &dflt);
+			if (!ret && page_ref_count(pfn_to_page(head)))
+				pghot_map_update(scratch, head & (PAGES_PER_SECTION - 1),
+						 NUMA_NO_NODE, dflt, jiffies, 1,
+						 PGHOT_COUNT_MAX + 1,
+						 READ_ONCE(pghot_window_jiffies), &new);
+			rcu_read_unlock();
+			/* Pages of a folio that starts in another section. */
+			err |= ret && ret != -ENOENT;
+		}
+	}
 	t_rec = ktime_get_ns() - t0;
+	mutex_unlock(&pghot_lock);
 
 	t0 = ktime_get_ns();
 	for (round = 0; round < PGHOT_BENCH_ROUNDS; round++)
 		for (i = 0; i < PAGES_PER_SECTION; i++)
-			atomic_long_inc((atomic_long_t *)&map->records[i]);
+			atomic_long_inc((atomic_long_t *)&scratch->records[i]);
 	t_inc = ktime_get_ns() - t0;
+	pghot_map_free(scratch);
 
-	for (i = 0; i < PAGES_PER_SECTION; i++)
-		pghot_map_take(map, i);
-	WRITE_ONCE(pghot_threshold, threshold);
-	mutex_unlock(&pghot_lock);
-
-	i = PGHOT_BENCH_ROUNDS * PAGES_PER_SECTION;
+	calls = PGHOT_BENCH_ROUNDS * PAGES_PER_SECTION;
 	seq_printf(m, "calls %lu record_access_ns %llu atomic_long_inc_ns %llu ratio_x100 %llu errors %d\n",
-		   i, div64_u64(t_rec, i), div64_u64(t_inc, i),
-		   div64_u64(t_rec * 100, max_t(u64, t_inc, 1)), !!err);
+		   calls, div64_u64(t_rec, calls), div64_u64(t_inc, calls),
+		   div64_u64(t_rec * 100, max_t(u64, t_inc, 1)), err);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(pghot_bench);

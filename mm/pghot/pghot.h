@@ -237,6 +237,12 @@ static inline int pghot_rec_target(unsigned long old, int nid, int dflt,
 
 unsigned long pghot_rec_update(unsigned long old, int nid, unsigned long now,
 			       unsigned long window, unsigned int threshold);
+unsigned long pghot_map_update(struct pghot_map *map, unsigned long idx,
+			       int nid, int dflt, unsigned long now,
+			       unsigned int weight, unsigned int threshold,
+			       unsigned long window, unsigned long *new);
+int pghot_lookup(unsigned long pfn, int nid, struct pghot_map **mapp,
+		 unsigned long *headp, int *dfltp);
 int pghot_map_record(struct pghot_map *map, unsigned long idx, int nid,
 		     int dflt, unsigned long now);
 unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx);

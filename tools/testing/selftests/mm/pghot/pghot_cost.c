@@ -57,7 +57,6 @@ TEST_F(cost, record_access_vs_atomic_inc)
 	char buf[256];
 	int i, n;
 
-	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("record_hwhints_enable"), "1"));
 	/* The best of a few runs: an emulated machine is a noisy one. */
 	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(0, tier_read_file(PGHOT_DEBUGFS("bench"), buf, sizeof(buf)));
@@ -78,6 +77,40 @@ TEST_F(cost, record_access_vs_atomic_inc)
 	 * one; this bound only catches gross regressions.
 	 */
 	EXPECT_LE(best, PGHOT_MAX_COST_X100);
+}
+
+/*
+ * Reading the bench leaves a running system alone: no access is counted,
+ * nothing becomes ready, and records it holds survive it (a page one
+ * access short of the threshold before it is ready with one more after).
+ */
+TEST_F(cost, bench_leaves_records_alone)
+{
+	size_t len = 64UL << 20, pages = len / tier_page_size;
+	long long recorded, ready;
+	uint64_t *pfns = calloc(pages, sizeof(*pfns));
+	char buf[256], *mem = tier_alloc_on_node(len, 1, SEED + 2);
+
+	ASSERT_NE(NULL, pfns);
+	ASSERT_NE(NULL, mem);
+	ASSERT_EQ(0, pghot_pfns(mem, len, pfns));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_freq_threshold"), "2"));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("promote_rate_limit_MBps"), "65536"));
+	/* A source on, as on a running system. */
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("record_hwhints_enable"), "1"));
+	ASSERT_EQ(0, pghot_inject(pfns, pages, -1, 1));
+	recorded = tier_vmstat("pghot_recorded_accesses");
+	ready = tier_vmstat("pghot_ready");
+	ASSERT_EQ(0, tier_read_file(PGHOT_DEBUGFS("bench"), buf, sizeof(buf)));
+	EXPECT_EQ(recorded, tier_vmstat("pghot_recorded_accesses"));
+	EXPECT_EQ(ready, tier_vmstat("pghot_ready"));
+	ASSERT_EQ(0, tier_read_file(PGHOT_SYSCTL("promote_freq_threshold"), buf, sizeof(buf)));
+	EXPECT_STREQ("2", buf);
+	ASSERT_EQ(0, pghot_inject(pfns, pages, -1, 1));
+	EXPECT_EQ((long long)pages, tier_vmstat("pghot_ready") - ready);
+	EXPECT_EQ(-1, tier_verify(mem, len, SEED + 2));
+	munmap(mem, len);
+	free(pfns);
 }
 
 TEST_F(cost, record_memory)
