@@ -51,7 +51,7 @@ static __always_inline bool pghot_src_enabled(int src)
 
 int pghot_record_access(unsigned long pfn, int nid, int src, unsigned long now);
 
-DECLARE_STATIC_KEY_TRUE(pghot_free_key);
+DECLARE_STATIC_KEY_FALSE(pghot_free_key);
 void __pghot_free_pages(struct page *page, unsigned int order);
 
 /**
@@ -59,12 +59,13 @@ void __pghot_free_pages(struct page *page, unsigned int order);
  * @page: the first page of the block.
  * @order: its order.
  *
- * Called by the page allocator for every block it frees, so that a page
+ * Called by the page allocator for the blocks it frees, so that a page
  * does not carry the record of its last life, ready or not, into the next.
+ * A static branch, off until pghot tracks a node.
  */
 static inline void pghot_free_pages(struct page *page, unsigned int order)
 {
-	if (static_branch_likely(&pghot_free_key))
+	if (static_branch_unlikely(&pghot_free_key))
 		__pghot_free_pages(page, order);
 }
 #else

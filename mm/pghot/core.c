@@ -20,6 +20,7 @@
 #include <linux/pghot.h>
 #include <linux/slab.h>
 #include <linux/vmstat.h>
+#include <linux/workqueue.h>
 
 #include "pghot.h"
 
@@ -185,13 +186,26 @@ unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx)
 }
 
 /*
- * On while pghot runs; only debugfs switches it off, to measure what it
- * costs the page allocator's free path.
+ * Off until pghot tracks a node, so that a machine without a lower tier
+ * pays nothing in the free path; then on for good.  Only debugfs switches
+ * it off again, to measure what it costs.
  */
-DEFINE_STATIC_KEY_TRUE(pghot_free_key);
+DEFINE_STATIC_KEY_FALSE(pghot_free_key);
+
+/*
+ * Switching a static key takes cpus_read_lock(), which ranks above the
+ * memory hotplug lock the notifier runs under: do it from a work item.
+ * Until it runs, kmigrated still finds freed pages by their refcount.
+ */
+static void pghot_free_key_enable(struct work_struct *work)
+{
+	static_branch_enable(&pghot_free_key);
+}
+
+static DECLARE_WORK(pghot_free_key_work, pghot_free_key_enable);
 
 /* A block the buddy allocator frees never spans two sections. */
-static_assert(MAX_PAGE_ORDER < PFN_SECTION_SHIFT);
+static_assert(MAX_PAGE_ORDER <= PFN_SECTION_SHIFT);
 
 /**
  * __pghot_free_pages() - Forget the records of a block of pages being freed.
@@ -204,9 +218,9 @@ static_assert(MAX_PAGE_ORDER < PFN_SECTION_SHIFT);
  * ready bit, and be promoted while cold.  Empty every record of the
  * block; count ready ones as pghot_ready_freed.
  *
- * Any context the page allocator frees from.  The common case, a top-tier
- * page or a lower-tier page without a record, costs the section lookup and
- * one read per page of the block.
+ * Any context the page allocator frees from.  A top-tier page costs the
+ * section lookup; a lower-tier block also one read per page of the block.
+ * A report racing with the free is emptied by pghot_record() itself.
  */
 void __pghot_free_pages(struct page *page, unsigned int order)
 {
@@ -295,7 +309,7 @@ int pghot_lookup(unsigned long pfn, int nid, struct pghot_map **mapp,
 int pghot_record(unsigned long pfn, int nid, unsigned long now)
 {
 	struct pghot_map *map;
-	unsigned long head;
+	unsigned long head, idx;
 	int dflt, ret;
 
 	rcu_read_lock();
@@ -307,11 +321,42 @@ int pghot_record(unsigned long pfn, int nid, unsigned long now)
 	if (!ret && unlikely(!page_ref_count(pfn_to_page(head))))
 		ret = -ENOENT;
 	if (!ret) {
-		pghot_map_record(map, head & (PAGES_PER_SECTION - 1), nid, dflt, now);
+		idx = head & (PAGES_PER_SECTION - 1);
+		pghot_map_record(map, idx, nid, dflt, now);
+		/*
+		 * The page may have been freed since it was checked, and
+		 * pghot_free_pages() may have run before the update: then the
+		 * record is the page's no more.  The update's cmpxchg orders
+		 * this read after it, as the free orders its own after the
+		 * last reference is dropped.
+		 */
+		if (unlikely(!page_ref_count(pfn_to_page(head))))
+			pghot_map_take(map, idx);
 		count_vm_event(PGHOT_RECORDED_ACCESSES);
 	}
 	rcu_read_unlock();
 	return ret;
+}
+
+/**
+ * pghot_map_take_if() - Take a record if it is still what was read.
+ * @map: the section's records.
+ * @idx: the page's index in the section.
+ * @rec: the record as the caller read it.
+ *
+ * Lets kmigrated act on exactly the record it decided on: one changed
+ * meanwhile (a new target, a free) is left alone for it to read again.
+ *
+ * Return: true if the record was taken (emptied).
+ */
+bool pghot_map_take_if(struct pghot_map *map, unsigned long idx,
+		       unsigned long rec)
+{
+	if (!try_cmpxchg(&map->records[idx], &rec, 0))
+		return false;
+	if (rec & PGHOT_READY)
+		pghot_ready_add(map, -1);
+	return true;
 }
 
 /**
@@ -495,7 +540,10 @@ static void pghot_sync_nodes(void)
 		if (track != pn->tracked)
 			pr_info("%s node %d (promotion target %d)\n",
 				track ? "tracking" : "no longer tracking", nid, pn->target);
-		pn->tracked = track;
+		WRITE_ONCE(pn->tracked, track);
+		/* Records exist from now on: freed pages must drop theirs. */
+		if (track && !static_key_enabled(&pghot_free_key))
+			schedule_work(&pghot_free_key_work);
 	}
 
 	if (list_empty(&dead))

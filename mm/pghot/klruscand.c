@@ -27,7 +27,6 @@
 
 #include <linux/freezer.h>
 #include <linux/kthread.h>
-#include <linux/memory-tiers.h>
 #include <linux/mm.h>
 #include <linux/mmzone.h>
 #include <linux/nodemask.h>
@@ -41,6 +40,8 @@
 #include <linux/vmstat.h>
 
 #include <trace/events/pghot.h>
+
+#include "pghot.h"
 
 /* PFNs reported to pghot at a time: 32 KiB of buffer. */
 #define KLRUSCAND_BATCH		4096
@@ -145,17 +146,25 @@ static bool klruscand_should_go_on(void)
 	return pghot_src_enabled(PGHOT_PGTABLE_SCAN) && !kthread_should_stop();
 }
 
-/* One pass over every process, for every lower-tier node with memory. */
+/*
+ * One pass over every process, for every node whose pages pghot tracks
+ * (a node it does not track would refuse every report).  MGLRU's walker
+ * ages one node's lruvec at a time, so each process is walked once per
+ * such node.
+ */
 static void klruscand_pass(struct klruscand_batch *b)
 {
 	unsigned long mms = 0, busy = 0;
 	u64 cpu = task_sched_runtime(current);
 	struct mm_struct *mm;
+	struct pghot_node *pn;
 	nodemask_t nodes = NODE_MASK_NONE;
 	int nid, next = 1, ret;
 
 	for_each_node_state(nid, N_MEMORY) {
-		if (!node_is_toptier(nid))
+		pn = READ_ONCE(pghot_nodes[nid]);
+		/* Read racily: a walk for a node just untracked finds nothing. */
+		if (pn && READ_ONCE(pn->tracked))
 			node_set(nid, nodes);
 	}
 	if (nodes_empty(nodes))
@@ -184,7 +193,8 @@ out:
 	count_vm_event(PGHOT_PGTSCAN_PASSES);
 	count_vm_events(PGHOT_PGTSCAN_YOUNG, b->young);
 	count_vm_events(PGHOT_PGTSCAN_MM_BUSY, busy);
-	trace_pghot_klruscand_pass(mms, busy, b->young, b->recorded, cpu);
+	trace_pghot_klruscand_pass(nodes_weight(nodes), mms, busy, b->young,
+				   b->recorded, cpu);
 }
 
 static int klruscand(void *data)

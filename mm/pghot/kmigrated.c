@@ -62,6 +62,7 @@ enum kmigrated_step {
 	KMIGRATED_DRAIN,	/* drain the LRU caches, then retry this record */
 	KMIGRATED_FULL,		/* the target needs room: stop the pass */
 	KMIGRATED_THROTTLED,	/* over the rate limit: stop the pass */
+	KMIGRATED_REREAD,	/* the record changed: read it again */
 };
 
 /* Pages the rate limit lets through per one-second window. */
@@ -128,9 +129,10 @@ static bool kmigrated_target_has_room(int nid, unsigned long nr)
 
 /*
  * Would memory policy @pol let NUMA balancing move a page to @nid?  Only
- * a policy with MPOL_F_MOF lets it move pages at all (the default one,
- * or MPOL_BIND with MPOL_F_NUMA_BALANCING), and MPOL_BIND only within
- * its nodes.  This is the rule of mpol_misplaced() and task_numa_work().
+ * a policy with MPOL_F_MOF lets it move pages at all (the default one, or
+ * MPOL_BIND or MPOL_PREFERRED_MANY with MPOL_F_NUMA_BALANCING), and those
+ * two only within their nodes: the rule of mpol_misplaced() and
+ * task_numa_work().
  */
 static bool kmigrated_mpol_allows(struct mempolicy *pol, int nid)
 {
@@ -138,7 +140,9 @@ static bool kmigrated_mpol_allows(struct mempolicy *pol, int nid)
 		return true;
 	if (!(pol->flags & MPOL_F_MOF))
 		return false;
-	return pol->mode != MPOL_BIND || node_isset(nid, pol->nodes);
+	if (pol->mode == MPOL_BIND || pol->mode == MPOL_PREFERRED_MANY)
+		return node_isset(nid, pol->nodes);
+	return true;
 }
 
 /*
@@ -287,7 +291,7 @@ static void kmigrated_flush(struct pghot_node *pn, struct kmigrated_batch *b)
 
 	if (!b->nr)
 		return;
-	/* What is put back stays charged to the rate limit, as candidates. */
+	/* What is put back stays charged to the rate limit. */
 	out = kmigrated_filter(b);
 	migrated = b->nr ? migrate_misplaced_folios_batch(&b->folios, b->target) : 0;
 	failed = b->nr_pages - min(migrated, b->nr_pages);
@@ -341,7 +345,8 @@ static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 		return KMIGRATED_NEXT;
 	if (pghot_age(pghot_rec_time(rec), jiffies) > READ_ONCE(pghot_window_jiffies)) {
 		/* Hot once, but not since: not worth a migration. */
-		pghot_map_take(map, idx);
+		if (!pghot_map_take_if(map, idx, rec))
+			return KMIGRATED_REREAD;
 		count_vm_event(PGHOT_STALE);
 		return KMIGRATED_NEXT;
 	}
@@ -390,7 +395,10 @@ static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 		count_vm_events(PGHOT_RATE_LIMITED, nr);
 		return KMIGRATED_THROTTLED;
 	}
-	pghot_map_take(map, idx);
+	if (!pghot_map_take_if(map, idx, rec)) {
+		folio_put(folio);
+		return KMIGRATED_REREAD;
+	}
 	if (migrate_misplaced_folio_prepare(folio, NULL, target)) {
 		folio_put(folio);
 		count_vm_events(PGHOT_PROMOTE_FAILED, nr);
@@ -406,14 +414,16 @@ static enum kmigrated_step kmigrated_collect(struct pghot_node *pn,
 	       KMIGRATED_FLUSH : KMIGRATED_NEXT;
 
 freed:
-	pghot_map_take(map, idx);
+	if (!pghot_map_take_if(map, idx, rec))
+		return KMIGRATED_REREAD;
 	count_vm_event(PGHOT_READY_FREED);
 	return KMIGRATED_NEXT;
 put:
 	folio_put(folio);
 drop:
 	/* The page cannot be promoted as recorded; forget the record. */
-	pghot_map_take(map, idx);
+	if (!pghot_map_take_if(map, idx, rec))
+		return KMIGRATED_REREAD;
 	count_vm_events(PGHOT_PROMOTE_FAILED, nr);
 	return KMIGRATED_NEXT;
 }
@@ -440,9 +450,14 @@ static enum kmigrated_step kmigrated_scan_section(struct pghot_node *pn,
 		if (!test_and_clear_bit(chunk, map->ready_chunks))
 			continue;
 		for (i = chunk * PGHOT_CHUNK; i < (chunk + 1) * PGHOT_CHUNK; i++) {
-			step = kmigrated_collect(pn, map, pfn + i, i, b);
+			do {
+				step = kmigrated_collect(pn, map, pfn + i, i, b);
+			} while (step == KMIGRATED_REREAD);
 			if (step == KMIGRATED_NEXT || step == KMIGRATED_FLUSH)
 				(*handled)++;
+			/* Leave RCU now and then: come back to this chunk. */
+			if (step == KMIGRATED_NEXT && need_resched())
+				step = KMIGRATED_RETRY;
 			if (step != KMIGRATED_NEXT)
 				break;
 		}

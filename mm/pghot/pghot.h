@@ -246,6 +246,8 @@ int pghot_lookup(unsigned long pfn, int nid, struct pghot_map **mapp,
 int pghot_map_record(struct pghot_map *map, unsigned long idx, int nid,
 		     int dflt, unsigned long now);
 unsigned long pghot_map_take(struct pghot_map *map, unsigned long idx);
+bool pghot_map_take_if(struct pghot_map *map, unsigned long idx,
+		       unsigned long rec);
 int pghot_record(unsigned long pfn, int nid, unsigned long now);
 
 struct pghot_map *pghot_map_alloc(int nid);

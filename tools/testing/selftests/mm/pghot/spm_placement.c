@@ -4,9 +4,11 @@
  * mbind, set_mempolicy (every mode), set_mempolicy_home_node, move_pages,
  * migrate_pages, cpuset.mems and tmpfs mpol= naming it fail with a clear
  * errno and change nothing, while the same calls naming a system RAM node
- * work.  Default node sets (cpusets, interleave) leave it out.
+ * work.  Default node sets (cpusets, interleave) leave it out.  pghot
+ * does not track it, so klruscand does not walk page tables for it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 
 #include "../../kselftest_harness.h"
 #include "tier_util.h"
+#include "pghot_util.h"
 #include "spm_util.h"
 
 #define MPOL_PREFERRED		1
@@ -34,6 +37,7 @@
 #define CGROUP		"/sys/fs/cgroup"
 #define CPUSET_TEST	CGROUP "/spm_placement"
 #define TMPFS_TEST	"/tmp/spm_tmpfs"
+#define TRACING		"/sys/kernel/tracing/"
 
 /* Every mode that takes nodes. */
 static const int modes[] = {
@@ -94,6 +98,7 @@ FIXTURE_TEARDOWN(spm)
 	rmdir(CPUSET_TEST);
 	umount(TMPFS_TEST);
 	rmdir(TMPFS_TEST);
+	tier_restore_all();
 }
 
 /* The node's sysfs view: type, purpose, listed as SPM and not as sysram. */
@@ -301,6 +306,59 @@ TEST_F(spm, tmpfs_mpol_fails)
 	EXPECT_EQ(errno, EINVAL);
 	snprintf(opt, sizeof(opt), "mpol=bind:%d", self->sysram);
 	EXPECT_EQ(mount("tmpfs", TMPFS_TEST, "tmpfs", 0, opt), 0);
+}
+
+/* The lower-tier nodes pghot tracks: the node lines of debugfs "nodes". */
+static int tracked_nodes(void)
+{
+	int nid, n = 0;
+
+	for (nid = 0; nid < TIER_MAX_NODES; nid++)
+		n += pghot_node_stat(nid, "records") > 0;
+	return n;
+}
+
+/*
+ * klruscand walks each process once for every node pghot tracks, never
+ * for an SPM node, whose pages pghot would refuse: every traced pass says
+ * how many nodes it walked for.
+ */
+TEST_F(spm, klruscand_skips_spm_nodes)
+{
+	unsigned int nodes, passes = 0, wrong = 0;
+	char line[512], *p;
+	int pid, tracked;
+	FILE *f;
+
+	if (!pghot_kthread_pids("klruscand", &pid, 1))
+		SKIP(return, "no klruscand thread");
+	if (access(TRACING "events", F_OK))
+		mount("tracefs", TRACING, "tracefs", 0, NULL);
+	if (access(TRACING "events/pghot/pghot_klruscand_pass/enable", W_OK))
+		SKIP(return, "no tracefs or no pghot tracepoints");
+	tracked = tracked_nodes();
+	ASSERT_EQ(0, tier_set_knob(TRACING "events/pghot/pghot_klruscand_pass/enable", "1"));
+	close(open(TRACING "trace", O_WRONLY | O_TRUNC));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("klruscand_interval_ms"), "100"));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("record_pgtscans_enable"), "1"));
+	usleep(600 * 1000);
+	ASSERT_EQ(0, tier_write_file(PGHOT_SYSCTL("record_pgtscans_enable"), "0"));
+
+	f = fopen(TRACING "trace", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "pghot_klruscand_pass: nodes=");
+		if (!p || sscanf(p, "pghot_klruscand_pass: nodes=%u", &nodes) != 1)
+			continue;
+		passes++;
+		wrong += nodes != (unsigned int)tracked;
+	}
+	fclose(f);
+	TH_LOG("SPM node %d; %d nodes tracked; %u passes, %u with another number",
+	       self->spm, tracked, passes, wrong);
+	EXPECT_EQ(-1, pghot_node_stat(self->spm, "records"));
+	ASSERT_GT(passes, 0);
+	EXPECT_EQ(0, wrong);
 }
 
 TEST_HARNESS_MAIN
