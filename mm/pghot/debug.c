@@ -13,8 +13,9 @@
  *           tracked section against atomic_long_inc(), both on private
  *           records: real records, knobs and counters are left alone
  *   free_hook  read or write 0 or 1: whether freed pages lose their
- *           records (always 1 but while measuring what that costs the
- *           page allocator; with 0, records outlive their pages)
+ *           records (1 once pghot tracks a node; 0 only to measure what
+ *           it costs the page allocator, and records then outlive their
+ *           pages; the next memory hotplug event sets it again)
  *
  * A debugging aid for tests and developers, not an ABI.
  */

@@ -97,6 +97,25 @@ bool pghot_promote_rate_limited(struct pglist_data *pgdat, unsigned long nr)
 	return nr_cand - pgdat->nbp_rl_nr_cand >= rate_limit;
 }
 
+/**
+ * pghot_promote_rate_refund() - Give back pages charged but not promoted.
+ * @pgdat: the node they were charged to.
+ * @nr: the number of pages.
+ *
+ * pgpromote_candidate only grows: the refund moves the window's start
+ * mark instead, unless the window started after the charge (the mark
+ * then already holds it).  Racing with a new window, a refund may be
+ * lost, which only errs on the side of the limit.
+ */
+void pghot_promote_rate_refund(struct pglist_data *pgdat, unsigned long nr)
+{
+	unsigned long nr_cand = node_page_state(pgdat, PGPROMOTE_CANDIDATE);
+	unsigned long start = READ_ONCE(pgdat->nbp_rl_nr_cand);
+
+	if (nr_cand - start >= nr)
+		WRITE_ONCE(pgdat->nbp_rl_nr_cand, start + nr);
+}
+
 /* Milliseconds until @pgdat's current rate-limit window ends. */
 unsigned int pghot_promote_rate_wait_ms(struct pglist_data *pgdat)
 {
