@@ -108,6 +108,7 @@ static void pghot_ready_add(struct pghot_map *map, long delta)
  * @weight: how many accesses it counts for.
  * @threshold: accesses within @window that make the page ready.
  * @window: the window, in jiffies.
+ * @new: where to put the record as it became.
  *
  * The record changes with try_cmpxchg(); the ready counts, the chunk
  * bits and kmigrated are the caller's business.
@@ -408,6 +409,14 @@ int pghot_record_access(unsigned long pfn, int nid, int src, unsigned long now)
 }
 EXPORT_SYMBOL_GPL(pghot_record_access);
 
+/**
+ * pghot_map_alloc() - Allocate the records of one section.
+ * @nid: the node the section belongs to (%NUMA_NO_NODE for private maps:
+ *       the KUnit tests and the debugfs bench); the memory comes from it.
+ *
+ * Context: process context; may sleep.
+ * Return: an empty map, or NULL without memory.
+ */
 struct pghot_map *pghot_map_alloc(int nid)
 {
 	struct pghot_map *map = kzalloc_node(sizeof(*map), GFP_KERNEL, nid);
@@ -424,6 +433,11 @@ struct pghot_map *pghot_map_alloc(int nid)
 	return map;
 }
 
+/**
+ * pghot_map_free() - Free a map from pghot_map_alloc().
+ * @map: the map, no longer reachable from any mem_section, or never was,
+ *       and after an RCU grace period if it was.
+ */
 void pghot_map_free(struct pghot_map *map)
 {
 	kvfree(map->records);

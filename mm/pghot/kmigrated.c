@@ -561,14 +561,27 @@ static int kmigrated(void *data)
 	return 0;
 }
 
-/* Wake @pn's kmigrated; callable from any context but NMI. */
+/**
+ * kmigrated_wake() - Wake a node's kmigrated if it sleeps.
+ * @pn: the node.
+ *
+ * Called when the node's first record becomes ready.
+ *
+ * Context: any context but NMI.
+ */
 void kmigrated_wake(struct pghot_node *pn)
 {
 	if (wq_has_sleeper(&pn->wait))
 		wake_up(&pn->wait);
 }
 
-/* Start @pn's kmigrated.  Called under pghot_lock. */
+/**
+ * kmigrated_start() - Start a node's kmigrated thread.
+ * @pn: the node, which pghot now tracks.
+ *
+ * Context: process context, with pghot_lock held.
+ * Return: 0, or the error of kthread_create_on_node().
+ */
 int kmigrated_start(struct pghot_node *pn)
 {
 	struct task_struct *t;
@@ -582,7 +595,14 @@ int kmigrated_start(struct pghot_node *pn)
 	return 0;
 }
 
-/* Stop @pn's kmigrated and wait for it.  Called under pghot_lock. */
+/**
+ * kmigrated_stop() - Stop a node's kmigrated thread and wait for it.
+ * @pn: the node, which pghot no longer tracks.
+ *
+ * A batch it holds is migrated or put back before it exits.
+ *
+ * Context: process context, with pghot_lock held.
+ */
 void kmigrated_stop(struct pghot_node *pn)
 {
 	lockdep_assert_held(&pghot_lock);

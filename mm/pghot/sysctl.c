@@ -101,6 +101,11 @@ static struct ctl_table pghot_sysctls[] = {
 			  proc_douintvec_minmax, SYSCTL_ONE, &batch_max),
 };
 
+/**
+ * pghot_register_sysctls() - Register the vm.pghot_* knobs.
+ *
+ * Called once from pghot_init().
+ */
 void __init pghot_register_sysctls(void)
 {
 	pghot_window_jiffies = msecs_to_jiffies(pghot_window_ms);
