@@ -40,18 +40,21 @@ demo: build
 check-series: setup
 	@bin/check-series
 
-# Four guests: the two-tier machine runs everything else; dram2 (two DRAM
+# Five guests: the two-tier machine runs everything else; dram2 (two DRAM
 # nodes and a lower tier) runs the NUMA balancing mode 1 test; spm (a
-# specific-purpose memory node from soft-reserved memory) the SPM tests;
+# specific-purpose memory node from soft-reserved memory) the SPM tests,
+# and spmmid again with that node's tier between two of system RAM;
 # holes (node1 with a far hot-added dimm) the pghot tests again.
 check: check-series build
 	@bin/boot check tiered || true
 	@bin/boot check dram2 || true
 	@bin/boot check spm || true
+	@bin/boot check spmmid || true
 	@bin/boot check holes || true
 	@bin/results build/logs/console-check$(LOGTAG).log build/logs/results-check$(LOGTAG).log \
 		build/logs/console-check$(LOGTAG)-dram2.log build/logs/results-check$(LOGTAG)-dram2.log \
 		build/logs/console-check$(LOGTAG)-spm.log build/logs/results-check$(LOGTAG)-spm.log \
+		build/logs/console-check$(LOGTAG)-spmmid.log build/logs/results-check$(LOGTAG)-spmmid.log \
 		build/logs/console-check$(LOGTAG)-holes.log build/logs/results-check$(LOGTAG)-holes.log
 
 shell: build

@@ -215,12 +215,47 @@ static void spm_test_live_placement(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, nodes_intersects(mt_sysram_nodes, mt_spm_nodes));
 }
 
+/*
+ * A node of system RAM with system RAM in its lower tiers has a demotion
+ * target, of system RAM: a tier of only specific-purpose nodes between
+ * them (an HBM node faster than CXL memory, say) is gone past, not an
+ * end of demotion.
+ */
+static void spm_test_demotion_skips_spm_tier(struct kunit *test)
+{
+	int nid, target, checked = 0;
+	nodemask_t lower;
+
+	if (nodes_empty(mt_spm_nodes))
+		kunit_skip(test, "no specific-purpose memory node (the testbed adds one later)");
+	for_each_node_state(nid, N_MEMORY) {
+		if (mt_node_is_spm(nid))
+			continue;
+		node_get_allowed_targets(NODE_DATA(nid), &lower);
+		mt_nodemask_sysram(&lower, &lower);
+		nodes_and(lower, lower, node_states[N_MEMORY]);
+		if (nodes_empty(lower))
+			continue;
+		target = next_demotion_node(nid);
+		KUNIT_EXPECT_NE_MSG(test, target, NUMA_NO_NODE,
+				    "node %d: system RAM below (%*pbl), no demotion target",
+				    nid, nodemask_pr_args(&lower));
+		if (target != NUMA_NO_NODE)
+			KUNIT_EXPECT_FALSE_MSG(test, mt_node_is_spm(target),
+					       "node %d demotes to SPM node %d", nid, target);
+		checked++;
+	}
+	if (!checked)
+		kunit_skip(test, "no node has system RAM in a lower tier");
+}
+
 static struct kunit_case spm_node_test_cases[] = {
 	KUNIT_CASE(spm_test_filter),
 	KUNIT_CASE(spm_test_latch),
 	KUNIT_CASE(spm_test_mhp_purpose),
 	KUNIT_CASE(spm_test_live_alloc),
 	KUNIT_CASE(spm_test_live_placement),
+	KUNIT_CASE(spm_test_demotion_skips_spm_tier),
 	{}
 };
 

@@ -50,6 +50,10 @@
 static unsigned int klruscand_interval_ms = 500;
 static unsigned int interval_min_ms = 10;
 static unsigned int interval_max_ms = 60 * MSEC_PER_SEC;
+/* CPU time a pass may take, in percent of the interval (vm.pghot_klruscand_cpu_percent). */
+static unsigned int klruscand_cpu_percent = 10;
+static unsigned int cpu_percent_min = 1;
+static unsigned int cpu_percent_max = 100;
 
 /**
  * struct klruscand_batch - Young PFNs waiting to be reported.
@@ -57,6 +61,8 @@ static unsigned int interval_max_ms = 60 * MSEC_PER_SEC;
  * @last: the folio (its first PFN) reported last in this pass.
  * @young: young folios found in this pass.
  * @recorded: of which pghot recorded.
+ * @next_pid: where the next pass starts: 1, or where a pass that ran out
+ *            of CPU time stopped.
  * @pfns: their first PFNs.
  *
  * Private to the klruscand thread.
@@ -66,6 +72,7 @@ struct klruscand_batch {
 	unsigned long last;
 	unsigned long young;
 	unsigned long recorded;
+	int next_pid;
 	unsigned long pfns[KLRUSCAND_BATCH];
 };
 
@@ -149,17 +156,22 @@ static bool klruscand_should_go_on(void)
 /*
  * One pass over every process, for every node whose pages pghot tracks
  * (a node it does not track would refuse every report).  MGLRU's walker
- * ages one node's lruvec at a time, so each process is walked once per
- * such node.
+ * ages one node's lruvec at a time (its generations are per lruvec), so
+ * each process is walked once per such node.
+ *
+ * A pass takes at most vm.pghot_klruscand_cpu_percent of the interval in
+ * CPU time, give or take one process: past that it stops, and the next
+ * pass goes on from the next process.
  */
 static void klruscand_pass(struct klruscand_batch *b)
 {
 	unsigned long mms = 0, busy = 0;
-	u64 cpu = task_sched_runtime(current);
+	u64 cpu = task_sched_runtime(current), budget;
 	struct mm_struct *mm;
 	struct pghot_node *pn;
 	nodemask_t nodes = NODE_MASK_NONE;
-	int nid, next = 1, ret;
+	bool over = false;
+	int nid, ret;
 
 	for_each_node_state(nid, N_MEMORY) {
 		pn = READ_ONCE(pghot_nodes[nid]);
@@ -170,10 +182,12 @@ static void klruscand_pass(struct klruscand_batch *b)
 	if (nodes_empty(nodes))
 		return;
 
+	budget = (u64)READ_ONCE(klruscand_interval_ms) * NSEC_PER_MSEC / 100 *
+		 READ_ONCE(klruscand_cpu_percent);
 	b->young = 0;
 	b->recorded = 0;
 	b->last = ULONG_MAX;
-	while (klruscand_should_go_on() && (mm = klruscand_next_mm(&next))) {
+	while (klruscand_should_go_on() && (mm = klruscand_next_mm(&b->next_pid))) {
 		for_each_node_mask(nid, nodes) {
 			ret = lru_gen_scan_mm(mm, nid, &klruscand_ops, b);
 			if (ret == -EOPNOTSUPP) {
@@ -185,12 +199,21 @@ static void klruscand_pass(struct klruscand_batch *b)
 		}
 		mmput(mm);
 		mms++;
+		if (task_sched_runtime(current) - cpu >= budget) {
+			over = true;
+			break;
+		}
 		cond_resched();
 	}
 out:
+	/* A whole round done (or given up): the next starts from the first process. */
+	if (!over)
+		b->next_pid = 1;
 	klruscand_flush(b);
 	cpu = task_sched_runtime(current) - cpu;
 	count_vm_event(PGHOT_PGTSCAN_PASSES);
+	if (over)
+		count_vm_event(PGHOT_PGTSCAN_OVER_BUDGET);
 	count_vm_events(PGHOT_PGTSCAN_YOUNG, b->young);
 	count_vm_events(PGHOT_PGTSCAN_MM_BUSY, busy);
 	trace_pghot_klruscand_pass(nodes_weight(nodes), mms, busy, b->young,
@@ -232,6 +255,15 @@ static struct ctl_table klruscand_sysctls[] = {
 		.extra1		= &interval_min_ms,
 		.extra2		= &interval_max_ms,
 	},
+	{
+		.procname	= "pghot_klruscand_cpu_percent",
+		.data		= &klruscand_cpu_percent,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= proc_douintvec_minmax,
+		.extra1		= &cpu_percent_min,
+		.extra2		= &cpu_percent_max,
+	},
 };
 
 static int __init klruscand_init(void)
@@ -241,6 +273,7 @@ static int __init klruscand_init(void)
 
 	if (!b)
 		return -ENOMEM;
+	b->next_pid = 1;
 	t = kthread_run(klruscand, b, "klruscand");
 	if (IS_ERR(t)) {
 		kvfree(b);

@@ -103,8 +103,40 @@ static unsigned long kmigrated_rate_wait(struct pghot_node *tn)
 }
 
 /*
+ * Top-tier nodes on which kmigrated waits for room: kswapd balances them
+ * to pghot_kswapd_wmark().  A bit is set by the kmigrated that finds the
+ * node full and cleared by the one that finds room there; set_bit() and
+ * clear_bit() are atomic, and kswapd only reads it.
+ */
+static nodemask_t kmigrated_room_wanted;
+
+/**
+ * pghot_kswapd_wmark() - The free pages pghot asks kswapd to leave in a zone.
+ * @zone: a zone kswapd balances.
+ *
+ * When the target of a promotion is full, kswapd must make room there
+ * whatever kernel.numa_balancing is.  Balancing to the high watermark, as
+ * kswapd does outside NUMA balancing's tiering mode, leaves nothing above
+ * it, and the promo watermark of tiering mode may leave less than a batch
+ * (a THP): so, while kmigrated waits for room on the zone's node, kswapd
+ * balances it to the promo watermark or to a batch above the high one,
+ * whichever is higher.
+ *
+ * Context: kswapd, any context; lockless.
+ * Return: that watermark in pages, or 0 when kmigrated is not waiting.
+ */
+unsigned long pghot_kswapd_wmark(struct zone *zone)
+{
+	if (!node_isset(zone_to_nid(zone), kmigrated_room_wanted))
+		return 0;
+	return max(promo_wmark_pages(zone),
+		   high_wmark_pages(zone) + KMIGRATED_BATCH_PAGES);
+}
+
+/*
  * Does @nid have @nr free pages above the high watermark of a zone that
- * can take them?  If not, wake its kswapd so that demotion makes room.
+ * can take them?  If not, ask its kswapd to make room: see
+ * pghot_kswapd_wmark().
  */
 static bool kmigrated_target_has_room(int nid, unsigned long nr)
 {
@@ -119,11 +151,17 @@ static bool kmigrated_target_has_room(int nid, unsigned long nr)
 		if (!top)
 			top = zone;
 		if (zone_watermark_ok(zone, 0, high_wmark_pages(zone) + nr,
-				      ZONE_MOVABLE, 0))
+				      ZONE_MOVABLE, 0)) {
+			if (node_isset(nid, kmigrated_room_wanted))
+				node_clear(nid, kmigrated_room_wanted);
 			return true;
+		}
 	}
-	if (top)
+	if (top) {
+		if (!node_isset(nid, kmigrated_room_wanted))
+			node_set(nid, kmigrated_room_wanted);
 		wakeup_kswapd(top, 0, 0, ZONE_MOVABLE);
+	}
 	return false;
 }
 

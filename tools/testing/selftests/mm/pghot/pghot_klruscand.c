@@ -9,14 +9,17 @@
  * And a pass reports each young page exactly once, although its 4096-PFN
  * batches make the walk stop, flush and resume several times per mm; and
  * a large folio mapped by PTEs (mTHP, a THP whose PMD was split) counts
- * once per pass, not once per young PTE.
+ * once per pass, not once per young PTE.  A pass keeps to its CPU budget
+ * (vm.pghot_klruscand_cpu_percent), and the next goes on where it stopped.
  */
 #include <fcntl.h>
 #include <glob.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
@@ -376,6 +379,77 @@ TEST_F(klruscand, pte_mapped_thp_counts_once_per_pass)
 		SKIP(return, "no THP");
 	ASSERT_EQ(0, thp_only(2048));
 	large_folio_two_passes(_metadata, true, 2 * MB);
+}
+
+/*
+ * A pass keeps to its CPU budget.  With 16 more processes of 16 MiB on
+ * node 1 to walk and a pass every 100 ms: at vm.pghot_klruscand_cpu_percent
+ * 1 passes stop early (pghot_pgtscan_over_budget) and klruscand takes less
+ * CPU time than at 100, and yet every process is walked in its turn: this
+ * one's hot pages are still found young.
+ */
+TEST_F_TIMEOUT(klruscand, pass_keeps_to_cpu_budget, 180)
+{
+	enum { NR_KIDS = 16 };
+	static const char * const pct[] = { "100", "1" };
+	long long passes[2], over[2], young[2];
+	double cpu[2], secs[2];
+	pid_t kids[NR_KIDS];
+	int i, r, pipefd[2];
+	char c;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	for (i = 0; i < NR_KIDS; i++) {
+		kids[i] = fork();
+		ASSERT_LE(0, kids[i]);
+		if (!kids[i]) {
+			char *b = tier_alloc_on_node(16 * MB, 1, SEED + i);
+
+			c = b ? 1 : 0;
+			if (write(pipefd[1], &c, 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+	}
+	for (i = 0; i < NR_KIDS; i++) {
+		ASSERT_EQ(1, read(pipefd[0], &c, 1));
+		ASSERT_EQ(1, c);
+	}
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("record_pgtscans_enable"), "1"));
+	for (r = 0; r < 2; r++) {
+		double start, kcpu;
+
+		ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("klruscand_cpu_percent"), pct[r]));
+		usleep(300 * 1000);
+		passes[r] = tier_vmstat("pghot_pgtscan_passes");
+		over[r] = tier_vmstat("pghot_pgtscan_over_budget");
+		young[r] = tier_vmstat("pghot_pgtscan_young");
+		kcpu = pghot_kthread_cpu("klruscand");
+		start = tier_now();
+		/* Keep the hot part young for 6 seconds. */
+		while (tier_now() - start < 6) {
+			tier_touch(self->buf, HOT);
+			usleep(50 * 1000);
+		}
+		secs[r] = tier_now() - start;
+		cpu[r] = pghot_kthread_cpu("klruscand") - kcpu;
+		passes[r] = tier_vmstat("pghot_pgtscan_passes") - passes[r];
+		over[r] = tier_vmstat("pghot_pgtscan_over_budget") - over[r];
+		young[r] = tier_vmstat("pghot_pgtscan_young") - young[r];
+		TH_LOG("cpu_percent %s: %lld passes, %lld over budget, %lld young",
+		       pct[r], passes[r], over[r], young[r]);
+		TH_LOG("cpu_percent %s: klruscand CPU %.2fs in %.1fs (%.1f%%)",
+		       pct[r], cpu[r], secs[r], cpu[r] * 100 / secs[r]);
+	}
+	for (i = 0; i < NR_KIDS; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+	EXPECT_GT(over[1], 0);
+	EXPECT_LT(cpu[1], cpu[0]);
+	/* Each hot page found young at least once. */
+	EXPECT_GE(young[1], (long long)(HOT / tier_page_size));
 }
 
 TEST_HARNESS_MAIN

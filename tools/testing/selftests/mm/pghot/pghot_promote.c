@@ -258,27 +258,6 @@ TEST_F(pghot, batches_traced)
 	EXPECT_EQ(hot, migrated);
 }
 
-/* The anonymous THPs of @len bytes at @addr, from /proc/self/smaps. */
-static size_t thp_bytes(void *addr)
-{
-	char line[256];
-	unsigned long start, end, kb;
-	int in = 0;
-	size_t bytes = 0;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2)
-			in = start <= (unsigned long)addr && (unsigned long)addr < end;
-		else if (in && sscanf(line, "AnonHugePages: %lu kB", &kb) == 1)
-			bytes = kb * 1024;
-	}
-	fclose(f);
-	return bytes;
-}
-
 /*
  * kmigrated isolates at most 512 base pages at a time (or one larger
  * folio), whatever pghot_kmigrated_batch says in folios, so that reclaim
@@ -306,8 +285,8 @@ TEST_F(pghot, large_folio_batches_bounded)
 	ASSERT_EQ(0, tier_mbind(buf, len, 1));
 	tier_fill(buf, len, SEED + 3);
 	ASSERT_EQ(0, tier_mbind(buf, len, -1));
-	if (thp_bytes(buf) < len / 2)
-		SKIP(goto out, "only %zu KiB of THP on node 1", thp_bytes(buf) / 1024);
+	if (tier_thp_bytes(buf) < len / 2)
+		SKIP(goto out, "only %zu KiB of THP on node 1", tier_thp_bytes(buf) / 1024);
 	ASSERT_EQ(pages, tier_pages_on_node(buf, len, 1));
 	pfns = calloc(pages, sizeof(*pfns));
 	ASSERT_NE(NULL, pfns);
@@ -319,7 +298,7 @@ TEST_F(pghot, large_folio_batches_bounded)
 	usleep(200 * 1000);
 	batches = traced_batches(&migrated, &largest);
 	TH_LOG("%zu KiB of THP: %d batches, largest %llu pages, %llu pages migrated",
-	       thp_bytes(buf) / 1024, batches, largest, migrated);
+	       tier_thp_bytes(buf) / 1024, batches, largest, migrated);
 	EXPECT_LE(largest, 512);
 	EXPECT_EQ(pages, migrated);
 	EXPECT_EQ(-1, tier_verify(buf, len, SEED + 3));

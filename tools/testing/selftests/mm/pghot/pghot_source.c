@@ -4,11 +4,14 @@
  * hot set placed on node 1 is recorded through the source, and kmigrated
  * promotes at least 99% of it to node 0 within 10 seconds, while at most
  * 1% of the 224 MiB cold rest moves, and every byte survives.  It still
- * gets there within 60 seconds with node 0 over 90% full of cold memory.
+ * gets there within 60 seconds with node 0 over 90% full of cold memory,
+ * and within 45 seconds with node 0 filled to its high watermark, in base
+ * pages and in THPs.
  * With the source off, nothing is recorded.  A hot set that mbind() or
  * cpuset.mems bounds to node 1 stays there until the bound is lifted.
  */
 #include <stdio.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -154,6 +157,70 @@ TEST_F_TIMEOUT(source, hot_set_promoted_under_pressure, 150)
 	EXPECT_EQ(-1, tier_verify(cold0, fill, SEED + 1));
 	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
 	munmap(cold0, fill);
+}
+
+/*
+ * Node 0 filled to its high watermark, where kswapd rests unless NUMA
+ * balancing is in tiering mode: the hot set at @buf (@len bytes, pattern
+ * of @seed, the first @hot of them hot) still gets there.  kmigrated
+ * finds no room for a batch and asks kswapd for it, and demotion makes
+ * it.
+ */
+static void promoted_at_high_wmark(struct __test_metadata *_metadata,
+				   const char *name, char *buf, size_t len,
+				   size_t hot, uint64_t seed)
+{
+	size_t hot_pages = hot / tier_page_size, fill, free, high;
+	long long steal = tier_vmstat("pgsteal_kswapd");
+	struct tier_promotion p;
+	char *cold0 = tier_fill_node0_to_high(SEED + 2, &fill);
+
+	ASSERT_NE(NULL, cold0);
+	ASSERT_EQ(0, tier_zone_wmark(0, &free, &high));
+	TH_LOG("node0: %zu MiB cold placed; %zu KiB free, high watermark %zu KiB",
+	       fill / MB, free / 1024, high / 1024);
+
+	p = tier_promote_hot_set(buf, hot, hot, 45);
+	TH_LOG("%s: after %.1fs: hot %zu/%zu on node0, pgsteal_kswapd +%lld",
+	       name, p.total, p.hot_on0, hot_pages,
+	       tier_vmstat("pgsteal_kswapd") - steal);
+	EXPECT_GE(p.hot_on0 * 100, hot_pages * 99);
+	EXPECT_EQ(-1, tier_verify(cold0, fill, SEED + 2));
+	ASSERT_EQ(-1, tier_verify(buf, len, seed));
+	munmap(cold0, fill);
+}
+
+TEST_F_TIMEOUT(source, hot_set_promoted_at_high_wmark, 120)
+{
+	promoted_at_high_wmark(_metadata, self->name, self->buf, TOTAL, HOT, SEED);
+}
+
+/* The same with a hot set of THPs: a batch of 512 pages must fit. */
+TEST_F_TIMEOUT(source, thp_hot_set_promoted_at_high_wmark, 120)
+{
+	size_t len = 32 * MB;
+	char enabled[128], *raw, *buf;
+
+	if (variant->file)
+		SKIP(return, "anonymous THP only");
+	if (tier_read_file("/sys/kernel/mm/transparent_hugepage/enabled", enabled,
+			   sizeof(enabled)) || strstr(enabled, "[never]"))
+		SKIP(return, "no THP");
+	raw = mmap(NULL, len + 2 * MB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, raw);
+	buf = (char *)(((unsigned long)raw + 2 * MB - 1) & ~(2 * MB - 1));
+	ASSERT_EQ(0, madvise(buf, len, MADV_HUGEPAGE));
+	ASSERT_EQ(0, tier_mbind(buf, len, 1));
+	tier_fill(buf, len, SEED + 3);
+	ASSERT_EQ(0, tier_mbind(buf, len, -1));
+	TH_LOG("%zu KiB of THP on node 1", tier_thp_bytes(buf) / 1024);
+	if (tier_thp_bytes(buf) < len / 2)
+		SKIP(goto out, "only %zu KiB of THP", tier_thp_bytes(buf) / 1024);
+	promoted_at_high_wmark(_metadata, self->name, buf, len, len, SEED + 3);
+	TH_LOG("%zu KiB of THP after promotion", tier_thp_bytes(buf) / 1024);
+out:
+	munmap(raw, len + 2 * MB);
 }
 
 /*

@@ -5,7 +5,9 @@
  * a node that already has system RAM fails with -EBUSY, and so does system
  * RAM (or SPM of another purpose) onto an SPM node.  The latch holds until
  * the node has no memory left.  The dax device's spm_node and spm_purpose
- * reject bad values and changes while kmem holds the device.
+ * reject bad values and changes while kmem holds the device.  More SPM
+ * memory coming online changes neither system RAM's watermarks nor the
+ * dirty limits nor MemAvailable.
  *
  * Needs the spm topology: soft-reserved node2 (SPM, compressed, added by the
  * testbed) and node3 (no memory yet), each a dax hmem region with room for
@@ -264,6 +266,61 @@ TEST_F(latch, dax_attributes_reject_bad_writes)
 	EXPECT_STREQ(val, "compressed");
 	/* Writing what it already is changes nothing and is fine. */
 	EXPECT_EQ(dax_set(bound, "spm_node", "1"), 0);
+}
+
+/* MemAvailable from /proc/meminfo, in kB; -1 if unreadable. */
+static long mem_available_kb(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+/*
+ * More SPM memory coming online on the compressed node, in ZONE_NORMAL as
+ * the testbed's is, leaves system RAM's reserves and the dirty limits
+ * alone: node 0's min watermark stays, and neither nr_dirty_threshold nor
+ * MemAvailable grows by what the node adds (128 MiB: 6553 pages of dirty
+ * threshold at the default 20% ratio).
+ */
+TEST_F(latch, spm_leaves_sysram_reserves_alone)
+{
+	long min0 = tier_zone_field(0, "min"), avail = mem_available_kb();
+	long long thresh = tier_vmstat("nr_dirty_threshold");
+	long min0_after, avail_after, free_kb = spm_node_free_kb(self->spm);
+	long long thresh_after;
+	char bound[32], dev[32];
+
+	ASSERT_LT(0, min0);
+	ASSERT_EQ(tier_set_knob(AUTO_ONLINE, "online_kernel"), 0);
+	ASSERT_EQ(dax_find(self->spm, true, bound, sizeof(bound)), 0);
+	ASSERT_EQ(dax_create(bound, dev, sizeof(dev)), 0);
+	ASSERT_EQ(dax_set(dev, "spm_node", "1"), 0);
+	ASSERT_EQ(dax_set(dev, "spm_purpose", "compressed"), 0);
+	ASSERT_EQ(kmem_bind(dev), 0);
+	ASSERT_GT(spm_node_free_kb(self->spm), free_kb + 64 * 1024);
+
+	min0_after = tier_zone_field(0, "min");
+	thresh_after = tier_vmstat("nr_dirty_threshold");
+	avail_after = mem_available_kb();
+	TH_LOG("node%d: %ld -> %ld kB free", self->spm, free_kb, spm_node_free_kb(self->spm));
+	TH_LOG("node0 min %ld -> %ld pages, nr_dirty_threshold %lld -> %lld", min0, min0_after,
+	       thresh, thresh_after);
+	TH_LOG("MemAvailable %ld -> %ld kB", avail, avail_after);
+	EXPECT_EQ(min0, min0_after);
+	EXPECT_LT(thresh_after - thresh, 1024);
+	EXPECT_LT(avail_after - avail, 16 * 1024);
+
+	/* Take it away again; nothing but zswap allocates there. */
+	EXPECT_EQ(offline_dax(dev), 0);
+	EXPECT_EQ(kmem_unbind(dev), 0);
 }
 
 TEST_HARNESS_MAIN

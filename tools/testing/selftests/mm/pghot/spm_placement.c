@@ -6,6 +6,8 @@
  * errno and change nothing, while the same calls naming a system RAM node
  * work.  Default node sets (cpusets, interleave) leave it out.  pghot
  * does not track it, so klruscand does not walk page tables for it.
+ * Demotion goes past it, even when its tier lies between two of system
+ * RAM.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -99,6 +101,25 @@ FIXTURE_TEARDOWN(spm)
 	umount(TMPFS_TEST);
 	rmdir(TMPFS_TEST);
 	tier_restore_all();
+}
+
+/*
+ * Demotion never targets the SPM node, and goes past it: node 0 demotes
+ * to the system RAM node below it wherever the SPM node's tier lies,
+ * between theirs too (spmmid topology).
+ */
+TEST_F(spm, demotion_goes_past_spm_tier)
+{
+	int t0 = tier_of_node(0), tspm = tier_of_node(self->spm);
+	int t1 = tier_of_node(self->sysram);
+	int target = tier_demotion_target(0);
+
+	if (!self->sysram || t1 <= t0)
+		SKIP(return, "no system RAM node in a lower tier");
+	TH_LOG("tiers: node0 %d, SPM node%d %d, node%d %d; node0 demotes to %d",
+	       t0, self->spm, tspm, self->sysram, t1, target);
+	EXPECT_EQ(self->sysram, target);
+	EXPECT_EQ(-1, tier_demotion_target(self->spm));
 }
 
 /* The node's sysfs view: type, purpose, listed as SPM and not as sysram. */

@@ -38,6 +38,26 @@ int spm_first_node(const char *purpose)
 	return -1;
 }
 
+/* Free pages on @nid's per-CPU lists, from /proc/zoneinfo. */
+static long node_pcp_pages(int nid)
+{
+	char line[256];
+	long n, pages = 0;
+	int node, in = 0;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d,", &node) == 1)
+			in = node == nid;
+		else if (in && sscanf(line, " count: %ld", &n) == 1)
+			pages += n;
+	}
+	fclose(f);
+	return pages;
+}
+
 long spm_node_free_kb(int nid)
 {
 	char path[128], line[256];
@@ -52,7 +72,8 @@ long spm_node_free_kb(int nid)
 		if (sscanf(line, "Node %*d MemFree: %ld kB", &kb) == 1)
 			break;
 	fclose(f);
-	return kb;
+	/* Pages freed to the per-CPU lists are free too, but not in MemFree. */
+	return kb < 0 ? kb : kb + node_pcp_pages(nid) * (long)(sysconf(_SC_PAGESIZE) / 1024);
 }
 
 int spm_swap_on(const char *path, int mb)

@@ -17,7 +17,7 @@
 int spm_first_node(const char *purpose);
 /* Read /sys/devices/system/node/node@nid/@file into @buf, newline cut. */
 int spm_node_attr(int nid, const char *file, char *buf, size_t size);
-/* MemFree of @nid in kB, from its meminfo, or -1. */
+/* Free memory of @nid in kB: MemFree and the per-CPU lists; -1 if unknown. */
 long spm_node_free_kb(int nid);
 
 /*

@@ -5,16 +5,20 @@
  * and every page reads back intact after swap-in.  When that node is full,
  * when there is none, or when the parameter is off (the default), zswap
  * compresses into its own pool as before, and nothing is lost either.
+ * zswap's shrinker does not write the node's pages back to the swap
+ * device: that would free none of the system RAM reclaim asks for.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../../kselftest_harness.h"
 #include "tier_util.h"
+#include "pghot_util.h"
 #include "spm_util.h"
 
 #ifndef MADV_PAGEOUT
@@ -26,6 +30,24 @@
 #define SEED		0x25a9ull
 /* Free pages on per-CPU lists: 2 CPUs, a few MiB each at most. */
 #define PCP_SLACK_KB	(16 << 10)
+
+#define WB_CGROUP	"/sys/fs/cgroup/spm_zswap_wb"
+
+/* Move this process into a new memory cgroup (0), or back out (1). */
+static int wb_cgroup(bool enter)
+{
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (!enter) {
+		tier_write_file("/sys/fs/cgroup/cgroup.procs", pid);
+		return rmdir(WB_CGROUP) ? -errno : 0;
+	}
+	if (tier_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory") ||
+	    (mkdir(WB_CGROUP, 0755) && errno != EEXIST))
+		return -1;
+	return tier_write_file(WB_CGROUP "/cgroup.procs", pid);
+}
 
 FIXTURE(zswap) {
 	int node;	/* the compressed-memory node, or -1 */
@@ -41,10 +63,19 @@ FIXTURE_VARIANT(zswap) {
 	int need_node;
 	const char *spm_node;
 	int extra_mb;
+	bool cpuset;	/* run in a cgroup whose cpuset.mems is node 0 */
 };
 
 FIXTURE_VARIANT_ADD(zswap, stored_on_node) {
 	.need_node = 1, .spm_node = "Y", .extra_mb = -1,
+};
+
+/*
+ * In a cpuset, which holds no SPM node: zswap's allocation on the node
+ * (__GFP_SPM_NODE) still takes the fast path.
+ */
+FIXTURE_VARIANT_ADD(zswap, stored_on_node_in_cpuset) {
+	.need_node = 1, .spm_node = "Y", .extra_mb = -1, .cpuset = true,
 };
 
 FIXTURE_VARIANT_ADD(zswap, node_full) {
@@ -82,10 +113,23 @@ FIXTURE_SETUP(zswap)
 	self->swap = true;
 	ASSERT_EQ(tier_set_knob(ZSWAP_PARAM("enabled"), "Y"), 0);
 	ASSERT_EQ(tier_set_knob(ZSWAP_PARAM("spm_node"), variant->spm_node), 0);
+	if (variant->cpuset) {
+		char st[4096], *m;
+
+		ASSERT_EQ(pghot_bound(PGHOT_BOUND_CPUSET, NULL, 0, 0), 0);
+		ASSERT_EQ(tier_read_file("/proc/self/status", st, sizeof(st)), 0);
+		m = strstr(st, "Mems_allowed_list:");
+		ASSERT_NE(NULL, m);
+		TH_LOG("in a cpuset: %.*s", (int)strcspn(m, "\n"), m);
+	}
 }
 
 FIXTURE_TEARDOWN(zswap)
 {
+	if (!access(WB_CGROUP, F_OK))
+		wb_cgroup(false);
+	if (variant->cpuset)
+		pghot_bound(PGHOT_BOUND_CPUSET, NULL, 0, -1);
 	tier_restore_all();
 	if (self->swap)
 		spm_swap_off(SWAPFILE);
@@ -169,6 +213,53 @@ TEST_F_TIMEOUT(zswap, pages_land_and_read_back, 300)
 	if (self->node >= 0)
 		EXPECT_GE(in.node_free_kb, before.node_free_kb - PCP_SLACK_KB);
 	munmap(buf, len);
+}
+
+/*
+ * Pages on the compressed-memory node stay there when reclaim asks
+ * zswap's shrinker for system RAM: writing them back to the swap device
+ * would free only memory of that node.  Reclaim is proactive reclaim of
+ * the test's own memory cgroup (memory.reclaim), whose anonymous memory
+ * is all in zswap already, so what it reclaims is what the shrinker
+ * writes back.  (A cgroup, because zswap's pages of the root cgroup are
+ * charged to no one, and the shrinker never writes them back.)
+ */
+TEST_F_TIMEOUT(zswap, pages_on_node_not_written_back, 300)
+{
+	size_t len = 32UL << 20, pages = len / tier_page_size;
+	long long spm, spm_after, written, written_after, pswpin;
+	char *buf;
+
+	if (!variant->need_node || variant->spm_node[0] != 'Y' || variant->extra_mb >= 0 ||
+	    variant->cpuset)
+		SKIP(return, "for pages stored on the node (stored_on_node)");
+	ASSERT_EQ(tier_set_knob(ZSWAP_PARAM("shrinker_enabled"), "Y"), 0);
+	ASSERT_EQ(0, wb_cgroup(true));
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(buf, MAP_FAILED);
+	ASSERT_EQ(madvise(buf, len, MADV_NOHUGEPAGE), 0);
+	spm_fill(buf, len, SEED);
+	ASSERT_EQ(madvise(buf, len, MADV_PAGEOUT), 0);
+	spm = spm_zswap_stat("spm_stored_pages");
+	written = spm_zswap_stat("written_back_pages");
+	EXPECT_GE(spm, (long long)pages * 95 / 100);
+
+	/* Several rounds: the shrinker scans a part of its LRU each time. */
+	for (int i = 0; i < 8; i++)
+		tier_write_file(WB_CGROUP "/memory.reclaim", "16M");
+	spm_after = spm_zswap_stat("spm_stored_pages");
+	written_after = spm_zswap_stat("written_back_pages");
+	/* Read back: from zswap, none from the swap device. */
+	pswpin = tier_vmstat("pswpin");
+	EXPECT_EQ(-1, spm_verify(buf, len, SEED));
+	pswpin = tier_vmstat("pswpin") - pswpin;
+	TH_LOG("%zu pages on node %d: after reclaim %lld -> %lld there, %lld written back",
+	       pages, self->node, spm, spm_after, written_after - written);
+	TH_LOG("%lld read back from the swap device", pswpin);
+	EXPECT_GE(spm_after, spm);
+	EXPECT_LT(pswpin * 100, (long long)pages);
+	munmap(buf, len);
+	EXPECT_EQ(0, wb_cgroup(false));
 }
 
 TEST_HARNESS_MAIN
