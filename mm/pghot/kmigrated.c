@@ -23,6 +23,7 @@
 #include <linux/swap.h>
 #include <linux/vmstat.h>
 
+#include "../internal.h"
 #include "pghot.h"
 
 #define CREATE_TRACE_POINTS
@@ -102,13 +103,21 @@ static unsigned long kmigrated_rate_wait(struct pghot_node *tn)
 	return time_after(end, jiffies) ? end - jiffies : 1;
 }
 
+/* How long a request for room lasts unless kmigrated renews it. */
+#define KMIGRATED_ROOM_LAPSE	(3 * KMIGRATED_FULL_DELAY)
+
 /*
- * Top-tier nodes on which kmigrated waits for room: kswapd balances them
- * to pghot_kswapd_wmark().  A bit is set by the kmigrated that finds the
- * node full and cleared by the one that finds room there; set_bit() and
- * clear_bit() are atomic, and kswapd only reads it.
+ * What kmigrated asks of the kswapd of a full target node: room for
+ * @pages above the high watermark, until @until (jiffies; 0: none).  Any
+ * kmigrated writes it with WRITE_ONCE() (the largest request still
+ * running wins) and kswapd reads it without a lock.  A request lapses
+ * unless renewed, so a kmigrated that stops, records that go stale and a
+ * node that goes offline leave nothing behind.
  */
-static nodemask_t kmigrated_room_wanted;
+static struct {
+	unsigned long until;
+	unsigned long pages;
+} kmigrated_room[MAX_NUMNODES];
 
 /**
  * pghot_kswapd_wmark() - The free pages pghot asks kswapd to leave in a zone.
@@ -119,24 +128,45 @@ static nodemask_t kmigrated_room_wanted;
  * kswapd does outside NUMA balancing's tiering mode, leaves nothing above
  * it, and the promo watermark of tiering mode may leave less than a batch
  * (a THP): so, while kmigrated waits for room on the zone's node, kswapd
- * balances it to the promo watermark or to a batch above the high one,
- * whichever is higher.
+ * balances it to the promo watermark or to the waiting batch above the
+ * high one, whichever is higher.
  *
  * Context: kswapd, any context; lockless.
  * Return: that watermark in pages, or 0 when kmigrated is not waiting.
  */
 unsigned long pghot_kswapd_wmark(struct zone *zone)
 {
-	if (!node_isset(zone_to_nid(zone), kmigrated_room_wanted))
+	int nid = zone_to_nid(zone);
+	unsigned long until = READ_ONCE(kmigrated_room[nid].until);
+
+	if (!until || time_after(jiffies, until))
 		return 0;
 	return max(promo_wmark_pages(zone),
-		   high_wmark_pages(zone) + KMIGRATED_BATCH_PAGES);
+		   high_wmark_pages(zone) + READ_ONCE(kmigrated_room[nid].pages));
+}
+
+/*
+ * Ask @pgdat's kswapd for room for @nr pages (see pghot_kswapd_wmark()),
+ * unless it has given up on the node: then asking again only wakes it
+ * to fail, until reclaim somewhere frees memory there again.
+ */
+static void kmigrated_ask_room(pg_data_t *pgdat, unsigned long nr)
+{
+	int nid = pgdat->node_id;
+	unsigned long until = READ_ONCE(kmigrated_room[nid].until);
+
+	if (READ_ONCE(pgdat->kswapd_failures) >= MAX_RECLAIM_RETRIES)
+		return;
+	if (until && !time_after(jiffies, until))
+		nr = max(nr, READ_ONCE(kmigrated_room[nid].pages));
+	WRITE_ONCE(kmigrated_room[nid].pages, nr);
+	until = jiffies + KMIGRATED_ROOM_LAPSE;
+	WRITE_ONCE(kmigrated_room[nid].until, until ?: 1);
 }
 
 /*
  * Does @nid have @nr free pages above the high watermark of a zone that
- * can take them?  If not, ask its kswapd to make room: see
- * pghot_kswapd_wmark().
+ * can take them?  If not, ask its kswapd to make room.
  */
 static bool kmigrated_target_has_room(int nid, unsigned long nr)
 {
@@ -151,15 +181,11 @@ static bool kmigrated_target_has_room(int nid, unsigned long nr)
 		if (!top)
 			top = zone;
 		if (zone_watermark_ok(zone, 0, high_wmark_pages(zone) + nr,
-				      ZONE_MOVABLE, 0)) {
-			if (node_isset(nid, kmigrated_room_wanted))
-				node_clear(nid, kmigrated_room_wanted);
+				      ZONE_MOVABLE, 0))
 			return true;
-		}
 	}
 	if (top) {
-		if (!node_isset(nid, kmigrated_room_wanted))
-			node_set(nid, kmigrated_room_wanted);
+		kmigrated_ask_room(pgdat, nr);
 		wakeup_kswapd(top, 0, 0, ZONE_MOVABLE);
 	}
 	return false;

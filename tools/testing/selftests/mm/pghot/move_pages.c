@@ -40,7 +40,6 @@ static const char *const counters[] = {
 enum { MIGRATED, FAILED, THP_MIGRATED, THP_FAILED, THP_SPLIT, COMPACT, STALL };
 
 FIXTURE(move) {
-	char *raw;
 	char *buf;
 	size_t len;
 };
@@ -65,7 +64,7 @@ FIXTURE_SETUP(move)
 	const char *why = pghot_missing(0);
 	char enabled[128];
 
-	self->raw = NULL;
+	self->buf = NULL;
 	if (why)
 		SKIP(return, "%s", why);
 	if (variant->thp &&
@@ -74,23 +73,19 @@ FIXTURE_SETUP(move)
 		SKIP(return, "no THP");
 	ASSERT_EQ(0, pghot_quiet());
 	self->len = NR * tier_page_size;
-	self->raw = mmap(NULL, self->len + 2 * 1024 * 1024, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->raw);
-	self->buf = (char *)(((unsigned long)self->raw + (2 << 20) - 1) & ~((2UL << 20) - 1));
-	ASSERT_EQ(0, madvise(self->buf, self->len,
-			     variant->thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE));
-	ASSERT_EQ(0, tier_mbind(self->buf, self->len, 0));
-	tier_fill(self->buf, self->len, SEED);
-	ASSERT_EQ(0, tier_mbind(self->buf, self->len, -1));
+	if (variant->thp)
+		self->buf = tier_alloc_thp_on_node(self->len, 0, SEED);
+	else
+		self->buf = tier_alloc_on_node(self->len, 0, SEED);
+	ASSERT_NE(NULL, self->buf);
 	if (variant->thp && tier_thp_bytes(self->buf) < self->len)
 		SKIP(return, "only %zu KiB of THP", tier_thp_bytes(self->buf) / 1024);
 }
 
 FIXTURE_TEARDOWN(move)
 {
-	if (self->raw)
-		munmap(self->raw, self->len + 2 * 1024 * 1024);
+	if (self->buf)
+		munmap(self->buf, self->len);
 	tier_restore_all();
 }
 

@@ -388,7 +388,7 @@ TEST_F(klruscand, pte_mapped_thp_counts_once_per_pass)
  * CPU time than at 100, and yet every process is walked in its turn: this
  * one's hot pages are still found young.
  */
-TEST_F_TIMEOUT(klruscand, pass_keeps_to_cpu_budget, 180)
+TEST_F_TIMEOUT(klruscand, pass_keeps_to_cpu_budget, 240)
 {
 	enum { NR_KIDS = 16 };
 	static const char * const pct[] = { "100", "1" };
@@ -427,8 +427,14 @@ TEST_F_TIMEOUT(klruscand, pass_keeps_to_cpu_budget, 180)
 		young[r] = tier_vmstat("pghot_pgtscan_young");
 		kcpu = pghot_kthread_cpu("klruscand");
 		start = tier_now();
-		/* Keep the hot part young for 6 seconds. */
-		while (tier_now() - start < 6) {
+		/*
+		 * Keep the hot part young for 6 seconds, and on until klruscand
+		 * found it young (a round of passes cut short may take longer
+		 * with more processes about), for 60 seconds at most.
+		 */
+		while (tier_now() - start < 6 ||
+		       (tier_vmstat("pghot_pgtscan_young") - young[r] <
+			(long long)(HOT / tier_page_size) && tier_now() - start < 60)) {
 			tier_touch(self->buf, HOT);
 			usleep(50 * 1000);
 		}
@@ -447,7 +453,8 @@ TEST_F_TIMEOUT(klruscand, pass_keeps_to_cpu_budget, 180)
 		waitpid(kids[i], NULL, 0);
 	}
 	EXPECT_GT(over[1], 0);
-	EXPECT_LT(cpu[1], cpu[0]);
+	/* Per second: the run at 1% may have gone on longer. */
+	EXPECT_LT(cpu[1] / secs[1], cpu[0] / secs[0]);
 	/* Each hot page found young at least once. */
 	EXPECT_GE(young[1], (long long)(HOT / tier_page_size));
 }

@@ -268,7 +268,7 @@ TEST_F(pghot, large_folio_batches_bounded)
 {
 	size_t len = 32 * MB, pages = len / tier_page_size;
 	unsigned long long migrated, largest;
-	char enabled[128], *raw, *buf;
+	char enabled[128], *buf;
 	uint64_t *pfns;
 	int batches;
 
@@ -277,14 +277,8 @@ TEST_F(pghot, large_folio_batches_bounded)
 		SKIP(return, "no THP");
 	if (!trace_batches())
 		SKIP(return, "no tracefs or no pghot tracepoints");
-	raw = mmap(NULL, len + 2 * MB, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, raw);
-	buf = (char *)(((unsigned long)raw + 2 * MB - 1) & ~(2 * MB - 1));
-	ASSERT_EQ(0, madvise(buf, len, MADV_HUGEPAGE));
-	ASSERT_EQ(0, tier_mbind(buf, len, 1));
-	tier_fill(buf, len, SEED + 3);
-	ASSERT_EQ(0, tier_mbind(buf, len, -1));
+	buf = tier_alloc_thp_on_node(len, 1, SEED + 3);
+	ASSERT_NE(NULL, buf);
 	if (tier_thp_bytes(buf) < len / 2)
 		SKIP(goto out, "only %zu KiB of THP on node 1", tier_thp_bytes(buf) / 1024);
 	ASSERT_EQ(pages, tier_pages_on_node(buf, len, 1));
@@ -304,7 +298,7 @@ TEST_F(pghot, large_folio_batches_bounded)
 	EXPECT_EQ(-1, tier_verify(buf, len, SEED + 3));
 	free(pfns);
 out:
-	munmap(raw, len + 2 * MB);
+	munmap(buf, len);
 }
 
 /*

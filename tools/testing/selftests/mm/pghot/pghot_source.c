@@ -199,28 +199,22 @@ TEST_F_TIMEOUT(source, hot_set_promoted_at_high_wmark, 120)
 TEST_F_TIMEOUT(source, thp_hot_set_promoted_at_high_wmark, 120)
 {
 	size_t len = 32 * MB;
-	char enabled[128], *raw, *buf;
+	char enabled[128], *buf;
 
 	if (variant->file)
 		SKIP(return, "anonymous THP only");
 	if (tier_read_file("/sys/kernel/mm/transparent_hugepage/enabled", enabled,
 			   sizeof(enabled)) || strstr(enabled, "[never]"))
 		SKIP(return, "no THP");
-	raw = mmap(NULL, len + 2 * MB, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, raw);
-	buf = (char *)(((unsigned long)raw + 2 * MB - 1) & ~(2 * MB - 1));
-	ASSERT_EQ(0, madvise(buf, len, MADV_HUGEPAGE));
-	ASSERT_EQ(0, tier_mbind(buf, len, 1));
-	tier_fill(buf, len, SEED + 3);
-	ASSERT_EQ(0, tier_mbind(buf, len, -1));
+	buf = tier_alloc_thp_on_node(len, 1, SEED + 3);
+	ASSERT_NE(NULL, buf);
 	TH_LOG("%zu KiB of THP on node 1", tier_thp_bytes(buf) / 1024);
 	if (tier_thp_bytes(buf) < len / 2)
 		SKIP(goto out, "only %zu KiB of THP", tier_thp_bytes(buf) / 1024);
 	promoted_at_high_wmark(_metadata, self->name, buf, len, len, SEED + 3);
 	TH_LOG("%zu KiB of THP after promotion", tier_thp_bytes(buf) / 1024);
 out:
-	munmap(raw, len + 2 * MB);
+	munmap(buf, len);
 }
 
 /*
