@@ -192,7 +192,7 @@ static void promoted_at_high_wmark(struct __test_metadata *_metadata,
 
 TEST_F_TIMEOUT(source, hot_set_promoted_at_high_wmark, 120)
 {
-	promoted_at_high_wmark(_metadata, self->name, self->buf, TOTAL, HOT, SEED);
+	promoted_at_high_wmark(_metadata, variant->src->name, self->buf, TOTAL, HOT, SEED);
 }
 
 /* The same with a hot set of THPs: a batch of 512 pages must fit. */
@@ -201,8 +201,6 @@ TEST_F_TIMEOUT(source, thp_hot_set_promoted_at_high_wmark, 120)
 	size_t len = 32 * MB;
 	char enabled[128], *buf;
 
-	if (variant->file)
-		SKIP(return, "anonymous THP only");
 	if (tier_read_file("/sys/kernel/mm/transparent_hugepage/enabled", enabled,
 			   sizeof(enabled)) || strstr(enabled, "[never]"))
 		SKIP(return, "no THP");
@@ -211,7 +209,7 @@ TEST_F_TIMEOUT(source, thp_hot_set_promoted_at_high_wmark, 120)
 	TH_LOG("%zu KiB of THP on node 1", tier_thp_bytes(buf) / 1024);
 	if (tier_thp_bytes(buf) < len / 2)
 		SKIP(goto out, "only %zu KiB of THP", tier_thp_bytes(buf) / 1024);
-	promoted_at_high_wmark(_metadata, self->name, buf, len, len, SEED + 3);
+	promoted_at_high_wmark(_metadata, variant->src->name, buf, len, len, SEED + 3);
 	TH_LOG("%zu KiB of THP after promotion", tier_thp_bytes(buf) / 1024);
 out:
 	munmap(buf, len);
