@@ -109,10 +109,10 @@ static unsigned long kmigrated_rate_wait(struct pghot_node *tn)
 /*
  * What kmigrated asks of the kswapd of a full target node: room for
  * @pages above the high watermark, until @until (jiffies; 0: none).  Any
- * kmigrated writes it with WRITE_ONCE() (the largest request still
- * running wins) and kswapd reads it without a lock.  A request lapses
- * unless renewed, so a kmigrated that stops, records that go stale and a
- * node that goes offline leave nothing behind.
+ * kmigrated writes it with WRITE_ONCE() (@pages is the largest batch asked
+ * for since the request last lapsed) and kswapd reads it without a lock.
+ * A request lapses unless renewed, so a kmigrated that stops, records
+ * that go stale and a node that goes offline leave nothing behind.
  */
 static struct {
 	unsigned long until;
