@@ -74,9 +74,8 @@ static int numa_hint_fault_latency(struct folio *folio)
  *
  * Too much promotion (and so demotion) traffic hurts application latency.
  * Count @nr pages as promotion candidates (pgpromote_candidate) and tell
- * whether the node's budget, vm.pghot_promote_rate_limit_MBps (also
- * kernel.numa_balancing_promote_rate_limit_MBps), is spent for the current
- * one-second window.
+ * whether the node's budget, kernel.numa_balancing_promote_rate_limit_MBps,
+ * is spent for the current one-second window.
  *
  * Return: true if the pages must not be promoted now.
  */
@@ -95,34 +94,6 @@ bool pghot_promote_rate_limited(struct pglist_data *pgdat, unsigned long nr)
 	    cmpxchg(&pgdat->nbp_rl_start, start, now) == start)
 		pgdat->nbp_rl_nr_cand = nr_cand;
 	return nr_cand - pgdat->nbp_rl_nr_cand >= rate_limit;
-}
-
-/**
- * pghot_promote_rate_refund() - Give back pages charged but not promoted.
- * @pgdat: the node they were charged to.
- * @nr: the number of pages.
- *
- * pgpromote_candidate only grows: the refund moves the window's start
- * mark instead, unless the window started after the charge (the mark
- * then already holds it).  Racing with a new window, a refund may be
- * lost, which only errs on the side of the limit.
- */
-void pghot_promote_rate_refund(struct pglist_data *pgdat, unsigned long nr)
-{
-	unsigned long nr_cand = node_page_state(pgdat, PGPROMOTE_CANDIDATE);
-	unsigned long start = READ_ONCE(pgdat->nbp_rl_nr_cand);
-
-	if (nr_cand - start >= nr)
-		WRITE_ONCE(pgdat->nbp_rl_nr_cand, start + nr);
-}
-
-/* Milliseconds until @pgdat's current rate-limit window ends. */
-unsigned int pghot_promote_rate_wait_ms(struct pglist_data *pgdat)
-{
-	unsigned int left = READ_ONCE(pgdat->nbp_rl_start) + MSEC_PER_SEC -
-			    jiffies_to_msecs(jiffies);
-
-	return left <= MSEC_PER_SEC ? left : 0;
 }
 
 /*
