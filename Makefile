@@ -40,22 +40,25 @@ demo: build
 check-series: setup
 	@bin/check-series
 
-# Five guests: the two-tier machine runs everything else; dram2 (two DRAM
+# Six guests: the two-tier machine runs everything else; dram2 (two DRAM
 # nodes and a lower tier) runs the NUMA balancing mode 1 test; spm (a
 # specific-purpose memory node from soft-reserved memory) the SPM tests,
 # and spmmid again with that node's tier between two of system RAM;
-# holes (node1 with a far hot-added dimm) the pghot tests again.
+# holes (node1 with a far hot-added dimm) the pghot tests again; cxl2
+# (two lower-tier nodes) the pghot core and klruscand tests again.
 check: check-series build
 	@bin/boot check tiered || true
 	@bin/boot check dram2 || true
 	@bin/boot check spm || true
 	@bin/boot check spmmid || true
 	@bin/boot check holes || true
+	@bin/boot check cxl2 || true
 	@bin/results build/logs/console-check$(LOGTAG).log build/logs/results-check$(LOGTAG).log \
 		build/logs/console-check$(LOGTAG)-dram2.log build/logs/results-check$(LOGTAG)-dram2.log \
 		build/logs/console-check$(LOGTAG)-spm.log build/logs/results-check$(LOGTAG)-spm.log \
 		build/logs/console-check$(LOGTAG)-spmmid.log build/logs/results-check$(LOGTAG)-spmmid.log \
-		build/logs/console-check$(LOGTAG)-holes.log build/logs/results-check$(LOGTAG)-holes.log
+		build/logs/console-check$(LOGTAG)-holes.log build/logs/results-check$(LOGTAG)-holes.log \
+		build/logs/console-check$(LOGTAG)-cxl2.log build/logs/results-check$(LOGTAG)-cxl2.log
 
 shell: build
 	@bin/boot shell

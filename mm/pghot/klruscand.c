@@ -154,10 +154,9 @@ static bool klruscand_should_go_on(void)
 }
 
 /*
- * One pass over every process, for every node whose pages pghot tracks
- * (a node it does not track would refuse every report).  MGLRU's walker
- * ages one node's lruvec at a time (its generations are per lruvec), so
- * each process is walked once per such node.
+ * One pass over every process: one walk of its page tables looks at the
+ * folios of every node whose pages pghot tracks (a node it does not track,
+ * such as a specific-purpose memory node, would refuse every report).
  *
  * A pass takes at most vm.pghot_klruscand_cpu_percent of the interval in
  * CPU time, give or take one process: past that it stops, and the next
@@ -188,16 +187,13 @@ static void klruscand_pass(struct klruscand_batch *b)
 	b->recorded = 0;
 	b->last = ULONG_MAX;
 	while (klruscand_should_go_on() && (mm = klruscand_next_mm(&b->next_pid))) {
-		for_each_node_mask(nid, nodes) {
-			ret = lru_gen_scan_mm(mm, nid, &klruscand_ops, b);
-			if (ret == -EOPNOTSUPP) {
-				pr_warn_once("MGLRU is disabled: not scanning\n");
-				mmput(mm);
-				goto out;
-			}
-			busy += ret == -EBUSY;
-		}
+		ret = lru_gen_scan_mm(mm, &nodes, &klruscand_ops, b);
 		mmput(mm);
+		if (ret == -EOPNOTSUPP) {
+			pr_warn_once("MGLRU is disabled: not scanning\n");
+			break;
+		}
+		busy += ret == -EBUSY;
 		mms++;
 		if (task_sched_runtime(current) - cpu >= budget) {
 			over = true;
@@ -205,7 +201,6 @@ static void klruscand_pass(struct klruscand_batch *b)
 		}
 		cond_resched();
 	}
-out:
 	/* A whole round done (or given up): the next starts from the first process. */
 	if (!over)
 		b->next_pid = 1;
@@ -214,6 +209,7 @@ out:
 	count_vm_event(PGHOT_PGTSCAN_PASSES);
 	if (over)
 		count_vm_event(PGHOT_PGTSCAN_OVER_BUDGET);
+	count_vm_events(PGHOT_PGTSCAN_MMS, mms);
 	count_vm_events(PGHOT_PGTSCAN_YOUNG, b->young);
 	count_vm_events(PGHOT_PGTSCAN_MM_BUSY, busy);
 	trace_pghot_klruscand_pass(nodes_weight(nodes), mms, busy, b->young,

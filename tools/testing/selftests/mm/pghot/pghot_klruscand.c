@@ -11,6 +11,7 @@
  * a large folio mapped by PTEs (mTHP, a THP whose PMD was split) counts
  * once per pass, not once per young PTE.  A pass keeps to its CPU budget
  * (vm.pghot_klruscand_cpu_percent), and the next goes on where it stopped.
+ * And one walk of a process covers every lower-tier node.
  */
 #include <fcntl.h>
 #include <glob.h>
@@ -35,7 +36,7 @@
 #define KPF_COMPOUND_HEAD	15
 
 /**
- * struct lru_gens - Anonymous pages of the root memcg on node 1.
+ * struct lru_gens - Anonymous pages of the root memcg on one node.
  * @memcg: the root memcg's id.
  * @max_seq: the youngest generation.
  * @young: pages in the two youngest generations.
@@ -48,7 +49,7 @@ struct lru_gens {
 	unsigned long old;
 };
 
-static int lru_gens_read(struct lru_gens *g)
+static int lru_gens_read(struct lru_gens *g, int on)
 {
 	unsigned long seq[8], anon[8], s, age, a, f;
 	char line[256], path[128];
@@ -65,7 +66,7 @@ static int lru_gens_read(struct lru_gens *g)
 				g->memcg = id;
 		} else if (sscanf(line, " node %d", &node) == 1) {
 			continue;
-		} else if (root && node == 1 && n < 8 &&
+		} else if (root && node == on && n < 8 &&
 			   sscanf(line, " %lu %lu %lu %lu", &s, &age, &a, &f) == 4) {
 			seq[n] = s;
 			anon[n++] = a;
@@ -84,15 +85,15 @@ static int lru_gens_read(struct lru_gens *g)
 	return 0;
 }
 
-/* One MGLRU aging of node 1 that walks every page table (force_scan). */
-static int lru_gen_age(void)
+/* One MGLRU aging of @node that walks every page table (force_scan). */
+static int lru_gen_age(int node)
 {
 	struct lru_gens g;
 	char cmd[64];
 
-	if (lru_gens_read(&g))
+	if (lru_gens_read(&g, node))
 		return -1;
-	snprintf(cmd, sizeof(cmd), "+ %d 1 %lu 100 1", g.memcg, g.max_seq);
+	snprintf(cmd, sizeof(cmd), "+ %d %d %lu 100 1", g.memcg, node, g.max_seq);
 	return tier_write_file(LRU_GEN, cmd);
 }
 
@@ -139,9 +140,9 @@ TEST_F(klruscand, found_young_stays_young)
 		SKIP(return, "no %s", LRU_GEN);
 
 	/* Two agings with no access: the whole buffer is old. */
-	ASSERT_EQ(0, lru_gen_age());
-	ASSERT_EQ(0, lru_gen_age());
-	ASSERT_EQ(0, lru_gens_read(&g));
+	ASSERT_EQ(0, lru_gen_age(1));
+	ASSERT_EQ(0, lru_gen_age(1));
+	ASSERT_EQ(0, lru_gens_read(&g, 1));
 	TH_LOG("before: max_seq %lu, young %lu, old %lu", g.max_seq, g.young, g.old);
 	EXPECT_GE(g.old * 100, (hot + cold) * 99);
 
@@ -154,8 +155,8 @@ TEST_F(klruscand, found_young_stays_young)
 	usleep(200 * 1000);
 
 	/* Then the aging, which finds most Accessed bits already cleared. */
-	ASSERT_EQ(0, lru_gen_age());
-	ASSERT_EQ(0, lru_gens_read(&g));
+	ASSERT_EQ(0, lru_gen_age(1));
+	ASSERT_EQ(0, lru_gens_read(&g, 1));
 	TH_LOG("after: max_seq %lu, young %lu (hot %zu), old %lu (cold %zu)",
 	       g.max_seq, g.young, hot, g.old, cold);
 	EXPECT_GE(g.young * 100, hot * 99);
@@ -379,6 +380,113 @@ TEST_F(klruscand, pte_mapped_thp_counts_once_per_pass)
 		SKIP(return, "no THP");
 	ASSERT_EQ(0, thp_only(2048));
 	large_folio_two_passes(_metadata, true, 2 * MB);
+}
+
+/* Processes with an address space: what klruscand walks in a pass. */
+static int mm_processes(void)
+{
+	glob_t g;
+	size_t i;
+	int n = 0;
+
+	if (glob("/proc/[0-9]*/statm", 0, NULL, &g))
+		return -1;
+	for (i = 0; i < g.gl_pathc; i++) {
+		long size;
+
+		if (!tier_read_long(g.gl_pathv[i], &size) && size > 0)
+			n++;
+	}
+	globfree(&g);
+	return n;
+}
+
+/*
+ * With two lower-tier nodes (the cxl2 topology), one walk of each process
+ * per pass finds the young pages of both: pghot_pgtscan_mms grows by the
+ * number of processes per pass, not by that times the nodes, and the hot
+ * pages of each node are reported and moved to the youngest generation of
+ * their own node's lruvec (so the walk's generation updates went to the
+ * right lruvec), while the cold pages stay old on both.
+ */
+TEST_F(klruscand, one_walk_covers_every_lower_node)
+{
+	enum { NR_KIDS = 8 };
+	size_t hot = HOT / tier_page_size, cold = (TOTAL - HOT) / tier_page_size;
+	long long passes, mms, young;
+	int i, n, nproc, pids[TIER_MAX_NODES];
+	pid_t kids[NR_KIDS];
+	struct lru_gens g[3];
+	char *buf2;
+
+	if (access(LRU_GEN, W_OK))
+		SKIP(return, "no %s", LRU_GEN);
+	if (pghot_kthread_pids("kmigrated", pids, TIER_MAX_NODES) < 2 ||
+	    !(tier_memory_nodes() & (1UL << 2)) || tier_of_node(2) <= tier_of_node(0))
+		SKIP(return, "needs lower-tier nodes 1 and 2 (the cxl2 topology)");
+	buf2 = tier_alloc_on_node(TOTAL, 2, SEED + 1);
+	ASSERT_NE(NULL, buf2);
+
+	/* More processes to walk, which do not map the buffers. */
+	ASSERT_EQ(0, madvise(self->buf, TOTAL, MADV_DONTFORK));
+	ASSERT_EQ(0, madvise(buf2, TOTAL, MADV_DONTFORK));
+	for (i = 0; i < NR_KIDS; i++) {
+		kids[i] = fork();
+		ASSERT_LE(0, kids[i]);
+		if (!kids[i]) {
+			pause();
+			_exit(0);
+		}
+	}
+	nproc = mm_processes();
+	ASSERT_LT(NR_KIDS, nproc);
+	/* Time enough to walk them all in one pass. */
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("klruscand_cpu_percent"), "100"));
+
+	/* Two agings of each node with no access: both buffers are old. */
+	for (n = 1; n <= 2; n++) {
+		ASSERT_EQ(0, lru_gen_age(n));
+		ASSERT_EQ(0, lru_gen_age(n));
+	}
+	tier_touch(self->buf, HOT);
+	tier_touch(buf2, HOT);
+	passes = tier_vmstat("pghot_pgtscan_passes");
+	mms = tier_vmstat("pghot_pgtscan_mms");
+	young = tier_vmstat("pghot_pgtscan_young");
+	ASSERT_LE(0, mms);
+	ASSERT_TRUE(one_pass());
+	usleep(200 * 1000);
+	passes = tier_vmstat("pghot_pgtscan_passes") - passes;
+	mms = tier_vmstat("pghot_pgtscan_mms") - mms;
+	young = tier_vmstat("pghot_pgtscan_young") - young;
+	for (n = 1; n <= 2; n++) {
+		ASSERT_EQ(0, lru_gen_age(n));
+		ASSERT_EQ(0, lru_gens_read(&g[n], n));
+	}
+	for (i = 0; i < NR_KIDS; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+
+	TH_LOG("%lld passes over %d processes: %lld walks, %lld young (hot %zu + %zu)",
+	       passes, nproc, mms, young, hot, hot);
+	for (n = 1; n <= 2; n++)
+		TH_LOG("node%d: young %lu (hot %zu), old %lu (cold %zu)",
+		       n, g[n].young, hot, g[n].old, cold);
+	ASSERT_LE(1, passes);
+	/* Each process once a pass (a little slack for processes coming and going). */
+	EXPECT_LE(mms, passes * (nproc + 2));
+	EXPECT_GE(mms, passes * (nproc - 2));
+	EXPECT_GE(young, (long long)(2 * hot));
+	EXPECT_LE(young, (long long)(2 * hot) + 256 * passes);
+	for (n = 1; n <= 2; n++) {
+		EXPECT_GE(g[n].young * 100, hot * 99);
+		EXPECT_LE(g[n].young, hot + cold / 100);
+		EXPECT_GE(g[n].old * 100, cold * 99);
+	}
+	EXPECT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
+	EXPECT_EQ(-1, tier_verify(buf2, TOTAL, SEED + 1));
+	munmap(buf2, TOTAL);
 }
 
 /*
