@@ -15,9 +15,12 @@
  * which is what aging does with a young entry.  So reclaim sees a page the
  * scan found young as recently used, not as idle.  The walk adds no
  * generation, takes nothing from MGLRU's mm list or Bloom filters, and
- * touches only entries that map lower-tier pages, so aging walks the same
- * page tables it would without klruscand and the top tier is not touched
- * at all.  It needs MGLRU to be enabled (/sys/kernel/mm/lru_gen/enabled);
+ * touches only entries that map lower-tier pages: the top tier is not
+ * touched at all, and the aging finds cleared only bits it would have
+ * cleared itself (so fewer lower-tier PTE tables qualify for its Bloom
+ * filters).  Folios charged to another memcg than the process's are not
+ * reported, and a folio several processes map is reported once for each
+ * that touched it.  It needs MGLRU to be enabled (/sys/kernel/mm/lru_gen/enabled);
  * with the classic LRU it does not scan, because clearing Accessed bits
  * there would hide the accesses from reclaim.
  *

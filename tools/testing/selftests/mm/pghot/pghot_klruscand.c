@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -487,6 +488,69 @@ TEST_F(klruscand, one_walk_covers_every_lower_node)
 	EXPECT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
 	EXPECT_EQ(-1, tier_verify(buf2, TOTAL, SEED + 1));
 	munmap(buf2, TOTAL);
+}
+
+/*
+ * Pages of the two lower-tier nodes interleaved page by page (MPOL_INTERLEAVE
+ * over nodes 1 and 2), all touched: the walk meets another node's folio at
+ * nearly every entry, stops to flush its batch there each time and resumes,
+ * and still finds every page young in one pass and moves each to the
+ * youngest generation of its own node's lruvec.
+ */
+TEST_F(klruscand, interleaved_nodes_found_in_one_pass)
+{
+	size_t len = 16 * MB, pages = len / tier_page_size;
+	unsigned long mask = (1UL << 1) | (1UL << 2);
+	long long passes, young;
+	struct lru_gens g[3];
+	int n, pids[TIER_MAX_NODES];
+	double kcpu;
+	char *buf;
+
+	if (access(LRU_GEN, W_OK))
+		SKIP(return, "no %s", LRU_GEN);
+	if (pghot_kthread_pids("kmigrated", pids, TIER_MAX_NODES) < 2 ||
+	    !(tier_memory_nodes() & (1UL << 2)) || tier_of_node(2) <= tier_of_node(0))
+		SKIP(return, "needs lower-tier nodes 1 and 2 (the cxl2 topology)");
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	ASSERT_EQ(0, madvise(buf, len, MADV_NOHUGEPAGE));
+	/* MPOL_INTERLEAVE (3) over nodes 1 and 2. */
+	ASSERT_EQ(0, syscall(SYS_mbind, buf, len, 3, &mask, TIER_MAX_NODES + 1, 0));
+	tier_fill(buf, len, SEED + 2);
+	ASSERT_EQ(pages / 2, tier_pages_on_node(buf, len, 1));
+	ASSERT_EQ(pages / 2, tier_pages_on_node(buf, len, 2));
+	ASSERT_EQ(0, tier_set_knob(PGHOT_SYSCTL("klruscand_cpu_percent"), "100"));
+
+	for (n = 1; n <= 2; n++) {
+		ASSERT_EQ(0, lru_gen_age(n));
+		ASSERT_EQ(0, lru_gen_age(n));
+	}
+	tier_touch(buf, len);
+	passes = tier_vmstat("pghot_pgtscan_passes");
+	young = tier_vmstat("pghot_pgtscan_young");
+	kcpu = pghot_kthread_cpu("klruscand");
+	ASSERT_TRUE(one_pass());
+	usleep(200 * 1000);
+	passes = tier_vmstat("pghot_pgtscan_passes") - passes;
+	young = tier_vmstat("pghot_pgtscan_young") - young;
+	kcpu = pghot_kthread_cpu("klruscand") - kcpu;
+	for (n = 1; n <= 2; n++) {
+		ASSERT_EQ(0, lru_gen_age(n));
+		ASSERT_EQ(0, lru_gens_read(&g[n], n));
+	}
+	TH_LOG("%zu interleaved pages: %lld passes, %lld young, klruscand CPU %.3fs",
+	       pages, passes, young, kcpu);
+	for (n = 1; n <= 2; n++)
+		TH_LOG("node%d: young %lu, old %lu (fixture's cold %zu)", n,
+		       g[n].young, g[n].old, n == 1 ? TOTAL / tier_page_size : 0);
+	ASSERT_LE(1, passes);
+	EXPECT_GE(young, (long long)pages);
+	EXPECT_LE(young, (long long)pages + 256 * passes);
+	for (n = 1; n <= 2; n++)
+		EXPECT_GE(g[n].young * 100, pages / 2 * 99);
+	EXPECT_EQ(-1, tier_verify(buf, len, SEED + 2));
+	munmap(buf, len);
 }
 
 /*
