@@ -310,7 +310,7 @@ static void large_folio_two_passes(struct __test_metadata *_metadata,
 {
 	size_t len = 8 * MB, pages = len / tier_page_size, on0;
 	uint64_t *before, *after;
-	long long ready, recorded;
+	long long ready, recorded, busy;
 	long folios = 0;
 	char *buf, *map;
 	double start;
@@ -353,15 +353,31 @@ static void large_folio_two_passes(struct __test_metadata *_metadata,
 		TH_LOG("the buffer moved on node1 during the pass: once more");
 	}
 	free(before);
-	free(after);
 
 	tier_touch(buf, len);
+	busy = tier_vmstat("pghot_pgtscan_mm_busy");
 	ASSERT_TRUE(one_pass());
+	busy = tier_vmstat("pghot_pgtscan_mm_busy") - busy;
 	start = tier_now();
 	while ((on0 = tier_pages_on_node(buf, len, 0)) < pages && tier_now() < start + 10)
 		usleep(100 * 1000);
-	TH_LOG("second pass: %lld ready, %zu/%zu pages on node0 after %.1fs",
-	       tier_vmstat("pghot_ready") - ready, on0, pages, tier_now() - start);
+	TH_LOG("second pass: %lld ready, %zu/%zu pages on node0 after %.1fs (%lld walks left short)",
+	       tier_vmstat("pghot_ready") - ready, on0, pages, tier_now() - start, busy);
+	/*
+	 * A walk left short (a contended mmap lock or memcg) misses folios
+	 * for the pass: they are one access short, not counted wrongly.
+	 * Then, and only then, one more pass must finish the job.
+	 */
+	if (on0 < pages && busy) {
+		tier_touch(buf, len);
+		ASSERT_TRUE(one_pass());
+		start = tier_now();
+		while ((on0 = tier_pages_on_node(buf, len, 0)) < pages &&
+		       tier_now() < start + 10)
+			usleep(100 * 1000);
+		TH_LOG("third pass: %zu/%zu pages on node0", on0, pages);
+	}
+	free(after);
 	EXPECT_EQ(pages, on0);
 	EXPECT_EQ(-1, tier_verify(buf, len, SEED));
 	munmap(map, len + 2 * MB);
