@@ -361,8 +361,9 @@ static void large_folio_two_passes(struct __test_metadata *_metadata,
 	start = tier_now();
 	while ((on0 = tier_pages_on_node(buf, len, 0)) < pages && tier_now() < start + 10)
 		usleep(100 * 1000);
-	TH_LOG("second pass: %lld ready, %zu/%zu pages on node0 after %.1fs (%lld walks left short)",
-	       tier_vmstat("pghot_ready") - ready, on0, pages, tier_now() - start, busy);
+	TH_LOG("second pass: %lld ready, %zu/%zu pages on node0 after %.1fs",
+	       tier_vmstat("pghot_ready") - ready, on0, pages, tier_now() - start);
+	TH_LOG("second pass: %lld walks left short", busy);
 	/*
 	 * A walk left short (a contended mmap lock or memcg) misses folios
 	 * for the pass: they are one access short, not counted wrongly.
