@@ -1,10 +1,11 @@
 #!/bin/sh
 # The `make` demo: show the tiers, put a hot set on the lower tier, have
 # it promoted by NUMA balancing, then through each pghot source the
-# testbed has, and print the counters after each.
+# testbed has (hardware hints as injected IBS samples: no testbed CPU has
+# IBS), and print the counters after each.
 
 counters() {
-	grep -E '^(pgpromote|pgdemote|numa_|pghot_|pgmigrate_success)' /proc/vmstat |
+	grep -E '^(pgpromote|pgdemote|numa_|pghot_|hwhint_|pgmigrate_success)' /proc/vmstat |
 		awk '{printf "  %-32s %s\n", $1, $2}'
 }
 
@@ -26,6 +27,12 @@ counters
 if [ -e /proc/sys/vm/pghot_klruscand_interval_ms ]; then
 	echo "=== through pghot: klruscand's page table scans recorded (NUMA balancing off)"
 	/tests/pghot/pghot_source -r source.pgtscan.hot_set_promoted
+	echo "=== counters"
+	counters
+fi
+if [ -e /sys/kernel/debug/pghot/hwhint_inject ]; then
+	echo "=== through pghot: hardware hints, as INJECTED IBS samples (no CPU here has IBS)"
+	/tests/pghot/pghot_source -r source.hwhint.hot_set_promoted
 	echo "=== counters"
 	counters
 fi

@@ -32,11 +32,16 @@
  *    IbsOpCtl, and pmu::del() calls ibs_pghot_perf_release() after it
  *    stopped the counter.  Both run on the CPU concerned with interrupts
  *    off; claim stops the sampler, release re-arms it if the source is on.
- *  - While perf holds a CPU, the NMI handler there returns NMI_DONE
- *    without reading or writing any IBS MSR: every IBS NMI on that CPU is
- *    perf's.  While it does not, the handler takes only NMIs whose
- *    IbsOpCtl has IbsOpVal set, which perf's handler leaves alone since its
- *    op event is not started there.
+ *  - While perf holds a CPU, the NMI handler there reads and writes no IBS
+ *    MSR and takes no sample: every IBS sample on that CPU is perf's.  It
+ *    only eats, within IBS_LATE_NMI_NS of the claim, the NMI of its own
+ *    last sample, which perf's handler would not claim; perf's handler
+ *    runs for every NMI anyway.  While perf does not hold the CPU, the
+ *    handler takes only NMIs whose IbsOpCtl has IbsOpVal set while it has
+ *    the CPU armed, which perf's handler leaves alone since its op event is
+ *    not started there.
+ *  - A per-task perf event claims and releases the CPU at each switch to
+ *    and from its task (counted in hwhint_perf_yield each time).
  *  - perf sets up the APIC's extended interrupt (IBS LVT offset, NMI
  *    delivery) on every CPU; the sampler relies on it and runs only where
  *    perf's IBS initialization found op sampling (get_ibs_caps()).
@@ -54,6 +59,7 @@
 #include <linux/percpu.h>
 #include <linux/pghot.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/sysctl.h>
 #include <linux/uaccess.h>
@@ -61,6 +67,7 @@
 #include <kunit/visibility.h>
 
 #include <asm/amd-ibs.h>
+#include <asm/cpufeature.h>
 #include <asm/ibs.h>
 #include <asm/nmi.h>
 #include <asm/perf_event.h>
@@ -241,9 +248,13 @@ static int ibs_pfn_nid(unsigned long pfn)
  * @nid: the sampling CPU's node: where the page should go.
  * @now: when it was taken, in jiffies.
  *
- * Counts the verdict, pushes a kept sample into @c's ring (counting it as
- * ring full if it does not fit) and queues the drain.  Only a check of the
- * page's node stands between a top-tier sample and its drop.
+ * Pushes a kept sample into @c's ring and queues the drain.  Each sample
+ * is counted once: as kept if it was queued, as ring full if it was kept
+ * but could not be (a full ring, or no ring: @c is NULL while the injector
+ * owns the ring), or as the reason it was dropped.  Only a check of the
+ * page's node stands between a top-tier sample and its drop.  A CPU node
+ * that is no promotion target (a lower-tier CPU node) leaves the page to
+ * its default target.
  *
  * Context: @c's CPU, as its ring's producer: in the IBS NMI, or with
  * interrupts off.
@@ -253,7 +264,7 @@ VISIBLE_IF_KUNIT enum ibs_verdict ibs_take_sample(struct ibs_cpu *c,
 						  const struct ibs_raw_sample *raw,
 						  int nid, unsigned long now)
 {
-	struct ibs_sample s = { .nid = nid, .time = now };
+	struct ibs_sample s = { .time = now };
 	enum ibs_verdict v = ibs_decode(raw, &s.pfn);
 	int page_nid;
 
@@ -264,13 +275,16 @@ VISIBLE_IF_KUNIT enum ibs_verdict ibs_take_sample(struct ibs_cpu *c,
 		else if (!pghot_node_tracked(page_nid))
 			v = IBS_DROP_TOPTIER;
 	}
-	count_vm_event(ibs_verdict_events[v]);
-	if (v != IBS_KEEP)
+	if (v != IBS_KEEP) {
+		count_vm_event(ibs_verdict_events[v]);
 		return v;
-	if (!ibs_ring_push(&c->ring, &s)) {
+	}
+	s.nid = pghot_node_is_target(nid) ? nid : NUMA_NO_NODE;
+	if (!c || !ibs_ring_push(&c->ring, &s)) {
 		count_vm_event(HWHINT_RING_FULL);
 		return v;
 	}
+	count_vm_event(HWHINT_KEPT);
 	irq_work_queue(&c->drain);
 	return v;
 }
@@ -311,41 +325,54 @@ static void ibs_drain_work(struct irq_work *work)
  * @c: this CPU's state.
  * @ctl: IbsOpCtl as read in the NMI; 0 when @c is not armed (not read).
  *
- * While perf holds the CPU every IBS NMI is perf's.  Otherwise the NMI is
- * the sampler's if it armed the CPU and IbsOpVal is set; or, once, just
- * after it stopped, when a sample raised before the stop may still come
- * with IbsOpVal already clear.  Anything else is someone else's.
+ * A sample is the sampler's only while it has the CPU armed, perf does
+ * not hold it, and IbsOpVal is set: a sample of perf's is never taken.
+ * Just after the sampler stopped (also for perf, or for a new period), one
+ * NMI within IBS_LATE_NMI_NS may be its last sample's, raised before the
+ * stop and arriving with IbsOpVal already clear: that one is eaten, even
+ * while perf holds the CPU (every NMI_LOCAL handler runs, so perf's own
+ * handler still sees its samples).  Anything else is someone else's.
  *
  * Context: the IBS NMI handler, or @c's CPU with NMIs of no concern.
  * Return: %IBS_NMI_SAMPLE, %IBS_NMI_LATE or %IBS_NMI_OTHER.
  */
-VISIBLE_IF_KUNIT enum ibs_nmi ibs_nmi_whose(struct ibs_cpu *c, u64 ctl)
+VISIBLE_IF_KUNIT enum ibs_nmi ibs_nmi_whose(struct ibs_cpu *c, u64 ctl, u64 now)
 {
-	if (READ_ONCE(c->perf))
-		return IBS_NMI_OTHER;
-	if (READ_ONCE(c->armed) && (ctl & IBS_OP_VAL))
+	if (!READ_ONCE(c->perf) && READ_ONCE(c->armed) && (ctl & IBS_OP_VAL))
 		return IBS_NMI_SAMPLE;
 	if (READ_ONCE(c->stopping)) {
 		WRITE_ONCE(c->stopping, false);
-		return IBS_NMI_LATE;
+		if (now - READ_ONCE(c->stopped_at) < IBS_LATE_NMI_NS)
+			return IBS_NMI_LATE;
 	}
 	return IBS_NMI_OTHER;
 }
 EXPORT_SYMBOL_IF_KUNIT(ibs_nmi_whose);
 
-/* Arm this CPU's sampler with @ctl, or stop it if @ctl is 0.  IRQs off. */
+/*
+ * Arm this CPU's sampler with @ctl, or stop it if @ctl is 0; nothing while
+ * perf holds the CPU or it is down.  Interrupts off; the NMI handler may
+ * come between any two steps (see struct ibs_cpu).
+ */
 static void ibs_hw_set(struct ibs_cpu *c, u64 ctl)
 {
 	lockdep_assert_irqs_disabled();
-	if (c->perf || ctl == c->armed)
+	if (c->perf || c->down || ctl == c->armed)
 		return;
+	if (c->armed) {
+		/* Its last sample's NMI may be on its way: eat it. */
+		WRITE_ONCE(c->stopped_at, local_clock());
+		WRITE_ONCE(c->stopping, true);
+		WRITE_ONCE(c->armed, 0);
+		barrier();
+	}
 	/* A new period takes a 0 -> 1 transition of IbsOpEn. */
 	wrmsrl(MSR_AMD64_IBSOPCTL, 0);
-	/* A sample NMI may still be on its way: the handler takes it. */
-	WRITE_ONCE(c->stopping, c->armed && !ctl);
-	WRITE_ONCE(c->armed, ctl);
-	if (ctl)
+	if (ctl) {
+		WRITE_ONCE(c->armed, ctl);
+		barrier();
 		wrmsrl(MSR_AMD64_IBSOPCTL, ctl);
+	}
 }
 
 static void ibs_hw_set_ipi(void *unused)
@@ -377,7 +404,7 @@ static int ibs_nmi_handler(unsigned int cmd, struct pt_regs *regs)
 	/* While perf holds the CPU, IbsOpCtl is not even read. */
 	if (armed && !READ_ONCE(c->perf))
 		rdmsrl(MSR_AMD64_IBSOPCTL, ctl);
-	switch (ibs_nmi_whose(c, ctl)) {
+	switch (ibs_nmi_whose(c, ctl, READ_ONCE(c->stopping) ? local_clock() : 0)) {
 	case IBS_NMI_OTHER:
 		return NMI_DONE;
 	case IBS_NMI_LATE:
@@ -394,11 +421,9 @@ static int ibs_nmi_handler(unsigned int cmd, struct pt_regs *regs)
 	rdmsrl(MSR_AMD64_IBSDCLINAD, raw.lin_addr);
 	rdmsrl(MSR_AMD64_IBSDCPHYSAD, raw.phys_addr);
 	raw.user = ibs_op_user(regs);
-	/* The injector is producing on this CPU: its ring is not ours now. */
-	if (READ_ONCE(c->producing))
-		count_vm_event(HWHINT_RING_FULL);
-	else
-		ibs_take_sample(c, &raw, numa_node_id(), jiffies);
+	/* While the injector is producing on this CPU, its ring is not ours. */
+	ibs_take_sample(READ_ONCE(c->producing) ? NULL : c, &raw, numa_node_id(),
+			jiffies);
 
 	/* Clears IbsOpVal and starts the next period. */
 	wrmsrl(MSR_AMD64_IBSOPCTL, armed);
@@ -411,8 +436,8 @@ NOKPROBE_SYMBOL(ibs_nmi_handler);
  * ibs_pghot_perf_claim() - perf's IBS op PMU takes this CPU's op sampler.
  *
  * Called by perf's pmu::add() before it programs IbsOpCtl.  The sampler
- * stops on this CPU, and its NMI handler leaves every IBS NMI here to
- * perf, until ibs_pghot_perf_release().
+ * stops on this CPU and takes no sample here until
+ * ibs_pghot_perf_release(): every IBS sample is perf's.
  *
  * Context: the CPU concerned, interrupts off.
  */
@@ -507,22 +532,35 @@ static struct ctl_table ibs_sysctls[] = {
 	},
 };
 
-/* A CPU comes up: sample there too if the source is on. */
+/*
+ * A CPU comes up: sample there too if the source is on.  Whatever IbsOpCtl
+ * holds after the CPU was down, the sampler did not arm it.
+ */
 static int ibs_cpu_online(unsigned int cpu)
 {
+	struct ibs_cpu *c = this_cpu_ptr(&ibs_cpus);
+
 	local_irq_disable();
-	ibs_hw_set(this_cpu_ptr(&ibs_cpus), READ_ONCE(ibs_ctl));
+	WRITE_ONCE(c->armed, 0);
+	WRITE_ONCE(c->stopping, false);
+	WRITE_ONCE(c->down, false);
+	ibs_hw_set(c, READ_ONCE(ibs_ctl));
 	local_irq_enable();
 	return 0;
 }
 
-/* A CPU goes down: stop sampling there and report what its ring holds. */
+/*
+ * A CPU goes down: stop sampling there and report what its ring holds.
+ * perf's own teardown comes after this one and may give the CPU back
+ * (ibs_pghot_perf_release()): @down keeps it unarmed until it is up.
+ */
 static int ibs_cpu_offline(unsigned int cpu)
 {
 	struct ibs_cpu *c = this_cpu_ptr(&ibs_cpus);
 
 	local_irq_disable();
 	ibs_hw_set(c, 0);
+	WRITE_ONCE(c->down, true);
 	local_irq_enable();
 	irq_work_sync(&c->drain);
 	local_irq_disable();
@@ -605,7 +643,11 @@ static bool __init ibs_hw_init(void)
 	int ret;
 
 	if (!(caps & IBS_CAPS_AVAIL) || !(caps & IBS_CAPS_OPSAM)) {
-		pr_info("no IBS op sampling on this CPU: hardware hints are off\n");
+		/* get_ibs_caps() is 0 also where perf could not set IBS up. */
+		if (boot_cpu_has(X86_FEATURE_IBS))
+			pr_info("perf's IBS setup found no op sampling: hardware hints are off\n");
+		else
+			pr_info("no IBS op sampling on this CPU: hardware hints are off\n");
 		return false;
 	}
 	ibs_ctl_flags = IBS_OP_ENABLE;
@@ -628,10 +670,11 @@ static bool __init ibs_hw_init(void)
 
 static int __init ibs_pghot_init(void)
 {
-	int cpu, ret;
+	int cpu, state, ret;
 
+	/* Hard irq_work: the drain runs with interrupts off, also on RT. */
 	for_each_possible_cpu(cpu)
-		init_irq_work(&per_cpu(ibs_cpus, cpu).drain, ibs_drain_work);
+		per_cpu(ibs_cpus, cpu).drain = IRQ_WORK_INIT_HARD(ibs_drain_work);
 	/* So that KUnit and the injector run the sample half even without IBS. */
 	ibs_debugfs_init();
 	register_sysctl_init("vm", ibs_sysctls);
@@ -639,15 +682,23 @@ static int __init ibs_pghot_init(void)
 	ibs_hw = ibs_hw_init();
 	if (!ibs_hw)
 		return 0;
-	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "x86/ibs/pghot:online",
-				ibs_cpu_online, ibs_cpu_offline);
-	if (ret < 0) {
-		unregister_nmi_handler(NMI_LOCAL, "pghot_ibs");
-		ibs_hw = false;
-		pr_warn("cannot set up CPU hotplug (%d): hardware hints are off\n", ret);
-		return 0;
+	state = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "x86/ibs/pghot:online",
+				  ibs_cpu_online, ibs_cpu_offline);
+	if (state < 0) {
+		ret = state;
+		goto fail_cpuhp;
 	}
-	pghot_register_hwhint_ops(&ibs_hwhint_ops);
+	ret = pghot_register_hwhint_ops(&ibs_hwhint_ops);
+	if (ret)
+		goto fail_register;
+	return 0;
+
+fail_register:
+	cpuhp_remove_state(state);
+fail_cpuhp:
+	unregister_nmi_handler(NMI_LOCAL, "pghot_ibs");
+	ibs_hw = false;
+	pr_warn("cannot set up (%d): hardware hints are off\n", ret);
 	return 0;
 }
 late_initcall(ibs_pghot_init);

@@ -7,6 +7,7 @@
 #define _X86_MM_IBS_INTERNAL_H
 
 #include <linux/irq_work.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 #include <asm/ibs.h>
 
@@ -45,24 +46,34 @@ struct ibs_ring {
 };
 
 /*
- * What pghot's sampler knows of each CPU.  @armed, @perf and @stopping are
- * written only on their own CPU with interrupts off (from an IPI sent
- * under ibs_lock, from perf's pmu::add() and pmu::del(), or from the CPU's
- * hotplug callbacks) and read by that CPU's NMI handler, which sees either
- * the old or the new value of each.
+ * What pghot's sampler knows of each CPU.  Every field but the ring is
+ * written only on its own CPU with interrupts off (from an IPI sent under
+ * ibs_lock, from perf's pmu::add() and pmu::del(), from the CPU's hotplug
+ * callbacks, or by the injector) and read by that CPU's NMI handler, which
+ * sees either the old or the new value of each; the NMI handler itself
+ * writes only @stopping.  @armed is cleared before IbsOpCtl is stopped and
+ * set before it is armed, so that the NMI handler never takes a sample of
+ * a counter it did not arm, nor re-arms one being stopped.
  */
 struct ibs_cpu {
 	struct ibs_ring ring;
 	struct irq_work drain;
 	/* IbsOpCtl as the sampler armed it; 0 while it is not sampling. */
 	u64 armed;
+	/* When it last stopped (local_clock()), for @stopping. */
+	u64 stopped_at;
 	/* perf's IBS op PMU has an event on this CPU: IBS is perf's there. */
 	bool perf;
+	/* The CPU is going or gone down: nothing arms it until it is up. */
+	bool down;
 	/* Stopped since the last NMI: a late sample NMI may still come. */
 	bool stopping;
 	/* The injector is pushing to the ring: an NMI drops its sample. */
 	bool producing;
 };
+
+/* A late NMI comes within this of the stop, or it is someone else's. */
+#define IBS_LATE_NMI_NS		NSEC_PER_MSEC
 
 /**
  * enum ibs_nmi - Whose an NMI is, as the sampler's NMI handler sees it.
@@ -85,7 +96,7 @@ bool ibs_ring_pop(struct ibs_ring *ring, struct ibs_sample *s);
 enum ibs_verdict ibs_take_sample(struct ibs_cpu *c, const struct ibs_raw_sample *raw,
 				 int nid, unsigned long now);
 unsigned int ibs_drain(struct ibs_cpu *c);
-enum ibs_nmi ibs_nmi_whose(struct ibs_cpu *c, u64 ctl);
+enum ibs_nmi ibs_nmi_whose(struct ibs_cpu *c, u64 ctl, u64 now);
 #endif
 
 #endif /* _X86_MM_IBS_INTERNAL_H */

@@ -5,6 +5,7 @@
  * need no IBS: they feed synthetic op data and addresses.
  */
 #include <kunit/test.h>
+#include <linux/bits.h>
 #include <linux/gfp.h>
 #include <linux/irq_work.h>
 #include <linux/mm.h>
@@ -64,77 +65,77 @@ static void ibs_test_period_encoding(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ibs_ctl_to_period(ibs_period_to_ctl(20007)), 20000U);
 }
 
+/* IbsOpData3 bits the decode looks at. */
+#define D3_LD		BIT_ULL(0)
+#define D3_ST		BIT_ULL(1)
+#define D3_MISS		BIT_ULL(7)
+#define D3_LIN		BIT_ULL(17)
+#define D3_PHY		BIT_ULL(18)
+/* IbsOpData2 DataSrc: bits 2:0, and 7:6 for the Zen 4 extension. */
+#define D2_SRC(lo, hi)	((u64)(lo) | ((u64)(hi) << 6))
+
+/**
+ * struct ibs_decode_case - good_sample() changed one way, and the verdict.
+ * @what: what the change makes of the sample.
+ * @clear: IbsOpData3 bits cleared.
+ * @set: IbsOpData3 bits set.
+ * @op_data2: IbsOpData2.
+ * @kernel: the op ran in kernel mode.
+ * @lin_addr: the linear address, if not good_sample()'s.
+ * @verdict: what ibs_decode() must say.
+ */
+struct ibs_decode_case {
+	const char *what;
+	u64 clear;
+	u64 set;
+	u64 op_data2;
+	bool kernel;
+	u64 lin_addr;
+	enum ibs_verdict verdict;
+};
+
+static const struct ibs_decode_case ibs_decode_cases[] = {
+	{ "a load that missed", 0, 0, 0, false, 0, IBS_KEEP },
+	{ "a store that missed", D3_LD, D3_ST, 0, false, 0, IBS_KEEP },
+	/* DataSrc is not valid for stores: ignored. */
+	{ "a store, DataSrc cache", D3_LD, D3_ST, D2_SRC(2, 0), false, 0, IBS_KEEP },
+	{ "kernel mode", 0, 0, 0, true, 0, IBS_DROP_KERNEL },
+	{ "neither load nor store", D3_LD, 0, 0, false, 0, IBS_DROP_NOT_LDST },
+	{ "a data cache hit", D3_MISS, 0, 0, false, 0, IBS_DROP_CACHE_HIT },
+	{ "a store that hit", D3_LD | D3_MISS, D3_ST, 0, false, 0, IBS_DROP_CACHE_HIT },
+	/* A load served by a cache, in either DataSrc encoding ... */
+	{ "a load from a local cache", 0, 0, D2_SRC(2, 0), false, 0, IBS_DROP_CACHE_HIT },
+	{ "a load from a far CCX", 0, 0, D2_SRC(5, 0), false, 0, IBS_DROP_CACHE_HIT },
+	/* ... or from DRAM (3) or extension memory (8: CXL): kept. */
+	{ "a load from DRAM", 0, 0, D2_SRC(3, 0), false, 0, IBS_KEEP },
+	{ "a load from CXL", 0, 0, D2_SRC(0, 1), false, 0, IBS_KEEP },
+	{ "no linear address", D3_LIN, 0, 0, false, 0, IBS_DROP_NO_ADDR },
+	{ "no physical address", D3_PHY, 0, 0, false, 0, IBS_DROP_NO_ADDR },
+	{ "a kernel linear address", 0, 0, 0, false, TASK_SIZE_MAX, IBS_DROP_NO_ADDR },
+};
+
 static void ibs_test_decode(struct kunit *test)
 {
-	struct ibs_raw_sample raw = good_sample(0x12345);
-	union ibs_op_data2 d2 = { .val = 0 };
-	union ibs_op_data3 d3;
-	unsigned long pfn = 0;
+	const struct ibs_decode_case *c;
+	struct ibs_raw_sample raw;
+	unsigned long pfn;
+	size_t i;
 
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_KEEP);
-	KUNIT_EXPECT_EQ(test, pfn, 0x12345UL);
-
-	/* A store that missed is kept too. */
-	d3.val = raw.op_data3;
-	d3.ld_op = 0;
-	d3.st_op = 1;
-	raw.op_data3 = d3.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_KEEP);
-	/* DataSrc is not valid for stores: ignored. */
-	d2.data_src_lo = 2;
-	raw.op_data2 = d2.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_KEEP);
-
-	raw = good_sample(1);
-	raw.user = false;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_DROP_KERNEL);
-
-	raw = good_sample(1);
-	d3.val = raw.op_data3;
-	d3.ld_op = 0;
-	raw.op_data3 = d3.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_DROP_NOT_LDST);
-
-	raw = good_sample(1);
-	d3.val = raw.op_data3;
-	d3.dc_miss = 0;
-	raw.op_data3 = d3.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_DROP_CACHE_HIT);
-
-	/* A load served by a cache, in either DataSrc encoding. */
-	raw = good_sample(1);
-	d2.val = 0;
-	d2.data_src_lo = 2;
-	raw.op_data2 = d2.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_DROP_CACHE_HIT);
-	d2.data_src_lo = 5;
-	raw.op_data2 = d2.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_DROP_CACHE_HIT);
-	/* ... and from DRAM (3) or extension memory (8: CXL): kept. */
-	d2.data_src_lo = 3;
-	raw.op_data2 = d2.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_KEEP);
-	d2.data_src_lo = 0;
-	d2.data_src_hi = 1;
-	raw.op_data2 = d2.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_KEEP);
-
-	raw = good_sample(1);
-	d3.val = raw.op_data3;
-	d3.dc_lin_addr_valid = 0;
-	raw.op_data3 = d3.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_DROP_NO_ADDR);
-
-	raw = good_sample(1);
-	d3.val = raw.op_data3;
-	d3.dc_phy_addr_valid = 0;
-	raw.op_data3 = d3.val;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_DROP_NO_ADDR);
-
-	/* A kernel linear address in a user-mode sample. */
-	raw = good_sample(1);
-	raw.lin_addr = TASK_SIZE_MAX;
-	KUNIT_EXPECT_EQ(test, ibs_decode(&raw, &pfn), IBS_DROP_NO_ADDR);
+	/* The masks of the table are the bits of asm/amd-ibs.h's union. */
+	KUNIT_ASSERT_EQ(test, d3_load_miss(), D3_LD | D3_MISS | D3_LIN | D3_PHY);
+	for (i = 0; i < ARRAY_SIZE(ibs_decode_cases); i++) {
+		c = &ibs_decode_cases[i];
+		raw = good_sample(0x12345);
+		raw.op_data3 = (raw.op_data3 & ~c->clear) | c->set;
+		raw.op_data2 = c->op_data2;
+		raw.user = !c->kernel;
+		if (c->lin_addr)
+			raw.lin_addr = c->lin_addr;
+		pfn = 0;
+		KUNIT_EXPECT_EQ_MSG(test, ibs_decode(&raw, &pfn), c->verdict, "%s", c->what);
+		if (c->verdict == IBS_KEEP)
+			KUNIT_EXPECT_EQ_MSG(test, pfn, 0x12345UL, "%s", c->what);
+	}
 }
 
 static void ibs_test_ring(struct kunit *test)
@@ -197,6 +198,7 @@ static void ibs_test_take_and_drain(struct kunit *test)
 	struct ibs_cpu *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	struct page *top = NULL, *lower = NULL;
 	struct ibs_raw_sample raw;
+	struct ibs_sample out;
 	unsigned long flags;
 	int nid, n;
 
@@ -208,7 +210,12 @@ static void ibs_test_take_and_drain(struct kunit *test)
 		else if (!lower && pghot_node_tracked(nid))
 			lower = page_on(nid);
 	}
-	KUNIT_ASSERT_NOT_NULL(test, top);
+	if (!top) {
+		if (lower)
+			__free_page(lower);
+		KUNIT_FAIL(test, "no top-tier page");
+		return;
+	}
 
 	local_irq_save(flags);
 	raw = good_sample(page_to_pfn(top));
@@ -221,6 +228,19 @@ static void ibs_test_take_and_drain(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ibs_drain(c), 0U);
 	if (lower) {
 		raw = good_sample(page_to_pfn(lower));
+		/* Kept, with the CPU's node as target if it is a target ... */
+		KUNIT_EXPECT_EQ(test, ibs_take_sample(c, &raw, page_to_nid(top), 7), IBS_KEEP);
+		KUNIT_ASSERT_TRUE(test, ibs_ring_pop(&c->ring, &out));
+		KUNIT_EXPECT_EQ(test, out.pfn, page_to_pfn(lower));
+		KUNIT_EXPECT_EQ(test, out.nid, page_to_nid(top));
+		KUNIT_EXPECT_EQ(test, out.time, 7UL);
+		/* ... and the page's default target if the CPU's node is not one. */
+		KUNIT_EXPECT_EQ(test, ibs_take_sample(c, &raw, page_to_nid(lower), 7), IBS_KEEP);
+		KUNIT_ASSERT_TRUE(test, ibs_ring_pop(&c->ring, &out));
+		KUNIT_EXPECT_EQ(test, out.nid, NUMA_NO_NODE);
+		/* No ring (the injector owns it): kept, not queued. */
+		KUNIT_EXPECT_EQ(test, ibs_take_sample(NULL, &raw, 0, jiffies), IBS_KEEP);
+		KUNIT_EXPECT_FALSE(test, ibs_ring_pop(&c->ring, &out));
 		for (n = 0; n < IBS_RING_SIZE; n++)
 			KUNIT_EXPECT_EQ(test, ibs_take_sample(c, &raw, 0, jiffies), IBS_KEEP);
 		/* Kept but dropped: the ring is full. */
@@ -243,25 +263,40 @@ static void ibs_test_nmi_ownership(struct kunit *test)
 {
 	struct ibs_cpu *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	u64 armed = ibs_period_to_ctl(20000) | IBS_OP_ENABLE;
+	u64 t = 1000 * NSEC_PER_SEC;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	/* Not sampling here: a valid op sample is someone else's (perf's). */
-	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, IBS_OP_VAL | IBS_OP_ENABLE), IBS_NMI_OTHER);
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, IBS_OP_VAL | IBS_OP_ENABLE, t), IBS_NMI_OTHER);
 	/* Sampling: a valid sample is ours ... */
 	c->armed = armed;
-	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, armed | IBS_OP_VAL), IBS_NMI_SAMPLE);
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, armed | IBS_OP_VAL, t), IBS_NMI_SAMPLE);
 	/* ... and no valid sample means another NMI source. */
-	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, armed), IBS_NMI_OTHER);
-	/* perf holds the CPU: its samples are never taken, nor eaten. */
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, armed, t), IBS_NMI_OTHER);
+	/* perf holds the CPU: its samples are never taken. */
 	c->perf = true;
-	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, armed | IBS_OP_VAL), IBS_NMI_OTHER);
-	c->stopping = true;
-	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, IBS_OP_VAL), IBS_NMI_OTHER);
-	/* Just stopped: one late NMI is eaten, the next is someone else's. */
-	c->perf = false;
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, armed | IBS_OP_VAL, t), IBS_NMI_OTHER);
 	c->armed = 0;
-	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, 0), IBS_NMI_LATE);
-	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, 0), IBS_NMI_OTHER);
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, IBS_OP_VAL, t), IBS_NMI_OTHER);
+	/* Just stopped for perf: one late NMI of ours is eaten ... */
+	c->stopping = true;
+	c->stopped_at = t;
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, 0, t + 1000), IBS_NMI_LATE);
+	/* ... once: the next is someone else's. */
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, 0, t + 2000), IBS_NMI_OTHER);
+	/* Stopped without perf, the same. */
+	c->perf = false;
+	c->stopping = true;
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, 0, t + IBS_LATE_NMI_NS - 1), IBS_NMI_LATE);
+	/* Too long after the stop: not a late sample, and no longer expected. */
+	c->stopping = true;
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, 0, t + IBS_LATE_NMI_NS), IBS_NMI_OTHER);
+	KUNIT_EXPECT_FALSE(test, c->stopping);
+	/* Re-armed for a new period: its samples are ours again. */
+	c->stopping = true;
+	c->armed = armed;
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, armed | IBS_OP_VAL, t + 10), IBS_NMI_SAMPLE);
+	KUNIT_EXPECT_EQ(test, ibs_nmi_whose(c, armed, t + 20), IBS_NMI_LATE);
 }
 
 static struct kunit_case ibs_test_cases[] = {
