@@ -34,9 +34,10 @@
  *    off; claim stops the sampler, release re-arms it if the source is on.
  *  - While perf holds a CPU, the NMI handler there reads and writes no IBS
  *    MSR and takes no sample: every IBS sample on that CPU is perf's.  It
- *    only eats, within IBS_LATE_NMI_NS of the claim, the NMI of its own
- *    last sample, which perf's handler would not claim; perf's handler
- *    runs for every NMI anyway.  While perf does not hold the CPU, the
+ *    only claims the first NMI within IBS_LATE_NMI_NS of the claim, which
+ *    may be its own last sample's (with IbsOpVal already clear it cannot
+ *    tell, as perf cannot after its own stops); perf's handler runs for
+ *    every NMI anyway.  While perf does not hold the CPU, the
  *    handler takes only NMIs whose IbsOpCtl has IbsOpVal set while it has
  *    the CPU armed, which perf's handler leaves alone since its op event is
  *    not started there.
@@ -61,6 +62,7 @@
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/slab.h>
+#include <linux/syscore_ops.h>
 #include <linux/sysctl.h>
 #include <linux/uaccess.h>
 #include <linux/vmstat.h>
@@ -294,7 +296,10 @@ EXPORT_SYMBOL_IF_KUNIT(ibs_take_sample);
  * ibs_drain() - Report a CPU's queued samples to pghot.
  * @c: the CPU's state.
  *
- * Context: @c's CPU, as its ring's consumer, with interrupts off.
+ * Context: @c's CPU, as its ring's consumer: its irq_work (hard interrupt
+ * context, or the irq_work thread on PREEMPT_RT, where pghot's wakeups
+ * may not run in hard interrupt context), or its hotplug teardown once
+ * sampling stopped.
  * Return: the number of samples taken from the ring.
  */
 VISIBLE_IF_KUNIT unsigned int ibs_drain(struct ibs_cpu *c)
@@ -324,14 +329,17 @@ static void ibs_drain_work(struct irq_work *work)
  * ibs_nmi_whose() - Whose is this NMI, as far as pghot's sampler can tell?
  * @c: this CPU's state.
  * @ctl: IbsOpCtl as read in the NMI; 0 when @c is not armed (not read).
+ * @now: local_clock() in the NMI, when @c is stopping (else unused).
  *
  * A sample is the sampler's only while it has the CPU armed, perf does
  * not hold it, and IbsOpVal is set: a sample of perf's is never taken.
- * Just after the sampler stopped (also for perf, or for a new period), one
- * NMI within IBS_LATE_NMI_NS may be its last sample's, raised before the
- * stop and arriving with IbsOpVal already clear: that one is eaten, even
- * while perf holds the CPU (every NMI_LOCAL handler runs, so perf's own
- * handler still sees its samples).  Anything else is someone else's.
+ * Just after the sampler stopped (also for perf, or for a new period), the
+ * first NMI within IBS_LATE_NMI_NS may be its last sample's, raised before
+ * the stop and arriving with IbsOpVal already clear: that one is claimed,
+ * even while perf holds the CPU (every NMI_LOCAL handler runs, so perf's
+ * own handler still sees its samples).  It cannot be told from another
+ * NMI in that window, which is then claimed instead, as with perf's own
+ * stops.  Anything else is someone else's.
  *
  * Context: the IBS NMI handler, or @c's CPU with NMIs of no concern.
  * Return: %IBS_NMI_SAMPLE, %IBS_NMI_LATE or %IBS_NMI_OTHER.
@@ -366,6 +374,9 @@ static void ibs_hw_set(struct ibs_cpu *c, u64 ctl)
 		WRITE_ONCE(c->armed, 0);
 		barrier();
 	}
+	/* Family 10h (erratum #420): MaxCnt must clear before IbsOpEn. */
+	if (boot_cpu_data.x86 == 0x10)
+		wrmsrl(MSR_AMD64_IBSOPCTL, IBS_OP_ENABLE);
 	/* A new period takes a 0 -> 1 transition of IbsOpEn. */
 	wrmsrl(MSR_AMD64_IBSOPCTL, 0);
 	if (ctl) {
@@ -533,18 +544,21 @@ static struct ctl_table ibs_sysctls[] = {
 };
 
 /*
- * A CPU comes up: sample there too if the source is on.  Whatever IbsOpCtl
- * holds after the CPU was down, the sampler did not arm it.
+ * This CPU is back (online, or resumed): whatever IbsOpCtl holds now, the
+ * sampler did not arm it.  Sample if the source is on.  Interrupts off.
  */
-static int ibs_cpu_online(unsigned int cpu)
+static void ibs_cpu_back(struct ibs_cpu *c)
 {
-	struct ibs_cpu *c = this_cpu_ptr(&ibs_cpus);
-
-	local_irq_disable();
 	WRITE_ONCE(c->armed, 0);
 	WRITE_ONCE(c->stopping, false);
 	WRITE_ONCE(c->down, false);
 	ibs_hw_set(c, READ_ONCE(ibs_ctl));
+}
+
+static int ibs_cpu_online(unsigned int cpu)
+{
+	local_irq_disable();
+	ibs_cpu_back(this_cpu_ptr(&ibs_cpus));
 	local_irq_enable();
 	return 0;
 }
@@ -568,6 +582,38 @@ static int ibs_cpu_offline(unsigned int cpu)
 	local_irq_enable();
 	return 0;
 }
+
+#ifdef CONFIG_PM_SLEEP
+/*
+ * Suspend and hibernation take the other CPUs down through hotplug, but
+ * not the boot CPU, whose IbsOpCtl does not survive: stop it before, and
+ * treat it as a CPU coming back after.  Both run with interrupts off.
+ */
+static int ibs_suspend(void)
+{
+	ibs_hw_set(this_cpu_ptr(&ibs_cpus), 0);
+	return 0;
+}
+
+static void ibs_resume(void)
+{
+	ibs_cpu_back(this_cpu_ptr(&ibs_cpus));
+}
+
+static struct syscore_ops ibs_syscore_ops = {
+	.suspend	= ibs_suspend,
+	.resume		= ibs_resume,
+};
+
+static void __init ibs_pm_init(void)
+{
+	register_syscore_ops(&ibs_syscore_ops);
+}
+#else
+static inline void ibs_pm_init(void)
+{
+}
+#endif /* CONFIG_PM_SLEEP */
 
 #ifdef CONFIG_PGHOT_DEBUG
 /*
@@ -672,9 +718,8 @@ static int __init ibs_pghot_init(void)
 {
 	int cpu, state, ret;
 
-	/* Hard irq_work: the drain runs with interrupts off, also on RT. */
 	for_each_possible_cpu(cpu)
-		per_cpu(ibs_cpus, cpu).drain = IRQ_WORK_INIT_HARD(ibs_drain_work);
+		init_irq_work(&per_cpu(ibs_cpus, cpu).drain, ibs_drain_work);
 	/* So that KUnit and the injector run the sample half even without IBS. */
 	ibs_debugfs_init();
 	register_sysctl_init("vm", ibs_sysctls);
@@ -691,6 +736,7 @@ static int __init ibs_pghot_init(void)
 	ret = pghot_register_hwhint_ops(&ibs_hwhint_ops);
 	if (ret)
 		goto fail_register;
+	ibs_pm_init();
 	return 0;
 
 fail_register:

@@ -199,13 +199,13 @@ static void ibs_test_take_and_drain(struct kunit *test)
 	struct page *top = NULL, *lower = NULL;
 	struct ibs_raw_sample raw;
 	struct ibs_sample out;
-	unsigned long flags;
 	int nid, n;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	init_irq_work(&c->drain, ibs_test_nop_work);
+	/* @c is the test's own: no NMI or irq_work shares its ring. */
 	for_each_node_state(nid, N_MEMORY) {
-		if (!top && !pghot_node_tracked(nid))
+		if (!top && pghot_node_is_target(nid))
 			top = page_on(nid);
 		else if (!lower && pghot_node_tracked(nid))
 			lower = page_on(nid);
@@ -217,7 +217,6 @@ static void ibs_test_take_and_drain(struct kunit *test)
 		return;
 	}
 
-	local_irq_save(flags);
 	raw = good_sample(page_to_pfn(top));
 	KUNIT_EXPECT_EQ(test, ibs_take_sample(c, &raw, 0, jiffies), IBS_DROP_TOPTIER);
 	/* Not memory: far above any physical address. */
@@ -249,7 +248,6 @@ static void ibs_test_take_and_drain(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, ibs_drain(c), (unsigned int)IBS_RING_SIZE);
 		KUNIT_EXPECT_EQ(test, ibs_drain(c), 0U);
 	}
-	local_irq_restore(flags);
 	irq_work_sync(&c->drain);
 
 	__free_page(top);
