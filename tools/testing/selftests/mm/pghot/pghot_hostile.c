@@ -69,9 +69,14 @@ static const struct hostile hostiles[] = {
 	{ "bad hex", "0xg" },
 	{ "blank line", "\n" },
 	{ "spaces", "   " },
-	{ "embedded NUL", "1\0junk", 6 },
-	{ "NUL first", "\0" "1", 2 },
+	{ "embedded NUL", "1\000junk", 6 },
+	{ "NUL first", "\0001", 2 },
 };
+
+static size_t hostile_len(const struct hostile *x)
+{
+	return x->len ? x->len : strlen(x->buf);
+}
 
 /* Long writes built at run time: 4 KiB and more. */
 #define NR_LONG	4
@@ -124,6 +129,18 @@ static int write_raw(const char *path, const char *buf, size_t len)
 
 static int nr_tried;
 
+/* Save every target's value, for the teardown to put back. */
+static void save_targets(void)
+{
+	char path[256], val[256];
+	size_t t;
+
+	for (t = 0; t < ARRAY_SIZE(targets); t++)
+		if (target_path(&targets[t], path, sizeof(path)) &&
+		    !tier_read_file(path, val, sizeof(val)))
+			tier_set_knob(path, val);
+}
+
 /*
  * Write @buf to @path: it must fail with EINVAL (or ERANGE) and leave
  * @path as it was.
@@ -157,8 +174,8 @@ FIXTURE_SETUP(hostile)
 		SKIP(return, "must run as root");
 	if (!pghot_available())
 		SKIP(return, "no pghot (CONFIG_PGHOT)");
-	if (!long_buf[0])
-		make_long();
+	make_long();
+	save_targets();
 }
 
 FIXTURE_TEARDOWN(hostile)
@@ -180,7 +197,7 @@ TEST_F(hostile, values_refused)
 		for (h = 0; h < ARRAY_SIZE(hostiles); h++) {
 			const struct hostile *x = &hostiles[h];
 
-			bad += !refused(path, x->what, x->buf, x->len ? x->len : strlen(x->buf));
+			bad += !refused(path, x->what, x->buf, hostile_len(x));
 		}
 		for (h = 0; h < NR_LONG; h++)
 			bad += !refused(path, long_what[h], long_buf[h], long_len[h]);
@@ -216,7 +233,7 @@ static int write_as(const char *path, const char *val, bool nobody)
 	if (!pid) {
 		if (nobody ? setresuid(65534, 65534, 65534) : drop_sys_admin())
 			_exit(255);
-		_exit(write_raw(path, val, strlen(val)) ? errno : 0);
+		_exit(-write_raw(path, val, strlen(val)));
 	}
 	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
 		return -1;
@@ -251,6 +268,27 @@ TEST_F(hostile, unprivileged_refused)
 }
 
 /*
+ * Writer @w of three: 200 writes to @path, a third of them hostile.
+ * Returns 1 if a hostile write was taken.
+ */
+static int race(const char *path, const struct target *k, int w)
+{
+	const struct hostile *x;
+	const char *good;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		x = &hostiles[i % ARRAY_SIZE(hostiles)];
+		good = k->good[(i + w) % 2];
+		if (i % 3 != w)
+			write_raw(path, good, strlen(good));
+		else if (!write_raw(path, x->buf, hostile_len(x)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Three writers race on each knob, good values and bad: afterwards the
  * knob holds one of the good values, and every bad write failed.
  */
@@ -269,23 +307,9 @@ TEST_F(hostile, concurrent_writers)
 			continue;	/* nothing to race between */
 		ASSERT_EQ(0, tier_read_file(path, now, sizeof(now)));
 		ASSERT_EQ(0, tier_set_knob(path, now));
-		for (w = 0; w < 3; w++) {
-			if (fork())
-				continue;
-			for (int i = 0; i < 200; i++) {
-				if (i % 3 == w % 3) {
-					const struct hostile *x = &hostiles[i % ARRAY_SIZE(hostiles)];
-
-					if (!write_raw(path, x->buf, x->len ? x->len : strlen(x->buf)))
-						_exit(1);
-				} else {
-					const char *g = k->good[(i + w) % 2];
-
-					write_raw(path, g, strlen(g));
-				}
-			}
-			_exit(0);
-		}
+		for (w = 0; w < 3; w++)
+			if (!fork())
+				_exit(race(path, k, w));
 		for (w = 0; w < 3; w++) {
 			ASSERT_NE(-1, wait(&status));
 			taken += !WIFEXITED(status) || WEXITSTATUS(status);
@@ -374,10 +398,11 @@ TEST_F(hostile, injector_refuses_bad_pfns)
 	char line[128], *buf, *top;
 	uint64_t good;
 	const char *why = pghot_missing(1);
-	int block, nid, bad = 0;
+	int block, nid, n, bad = 0;
 	static const char * const bad_nids[] = { "-2", "9999", "2147483648", "x", "1" };
 	static const char * const bad_lines[] = {
-		"", "\n", "abc", "1", "-1 -1", "18446744073709551615 -1",
+		"abc", "1", "-1 -1", "18446744073709551615 -1", "1 -1 2 3", "1 4294967296",
+		"1 -1 4294967297",
 		"18446744073709551616 -1", "1 -1 0", "1 -1 65", "1 -1 -1",
 	};
 
@@ -394,13 +419,19 @@ TEST_F(hostile, injector_refuses_bad_pfns)
 	recorded = tier_vmstat("pghot_recorded_accesses");
 	used = pghot_node_stat(1, "used");
 
-	/* Blank lines are skipped, as between good lines: no error, no record. */
 	for (size_t i = 0; i < ARRAY_SIZE(bad_lines); i++)
-		if (*bad_lines[i] && *bad_lines[i] != '\n')
-			bad += taken("a malformed line", bad_lines[i]);
+		bad += taken("a malformed line", bad_lines[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(bad_nids); i++) {
 		snprintf(line, sizeof(line), "%llu %s\n", (unsigned long long)good, bad_nids[i]);
 		bad += taken("a bad node id", line);
+	}
+	/* A good line, then a NUL and junk: not text. */
+	n = snprintf(line, sizeof(line), "%llu -1", (unsigned long long)good) + 1;
+	n += snprintf(line + n, sizeof(line) - n, "junk");
+	nr_tried++;
+	if (!write_raw(PGHOT_DEBUGFS("record"), line, n)) {
+		ksft_print_msg("record took a line with a NUL in it\n");
+		bad++;
 	}
 	/* A top-tier page, and pages past the end of memory. */
 	snprintf(line, sizeof(line), "%lld -1\n", top_pfn);
@@ -432,8 +463,10 @@ TEST_F(hostile, injector_refuses_bad_pfns)
 		snprintf(line, sizeof(line), "%lld -1\n", pfn);
 		bad += taken("an offline PFN", line);
 		snprintf(state, sizeof(state), MEMORY_SYSFS "memory%d/state", block);
-		EXPECT_EQ(0, tier_write_file(state, "online_movable") &&
-			     tier_write_file(state, "online"));
+		if (tier_write_file(state, "online"))
+			EXPECT_EQ(0, tier_write_file(state, "online_movable"));
+		/* The buffer's page may have moved off the block. */
+		ASSERT_EQ(0, pghot_pfns(buf, tier_page_size, &good));
 	} else {
 		ksft_print_msg("no block of node 1 would go offline: offline PFN not tried\n");
 	}
