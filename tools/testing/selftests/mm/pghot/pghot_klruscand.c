@@ -222,6 +222,21 @@ static long compound_heads(const uint64_t *pfns, size_t n)
 	return heads;
 }
 
+/*
+ * Touch @len bytes at @buf for the next pass to find.  A pass clears
+ * Accessed bits and, like MGLRU's aging, flushes no TLB, and an access
+ * through a translation the TLB still holds sets no bit (x86 sets it when
+ * it walks the page tables): on a quiet testbed nothing may flush the TLB
+ * between one pass and the touch before the next, which then finds none
+ * of it.  Changing the protection flushes the range first.
+ */
+static void touch_fresh(struct __test_metadata *_metadata, char *buf, size_t len)
+{
+	ASSERT_EQ(0, mprotect(buf, len, PROT_READ));
+	ASSERT_EQ(0, mprotect(buf, len, PROT_READ | PROT_WRITE));
+	tier_touch(buf, len);
+}
+
 /* Exactly one klruscand pass, with the source on only for it. */
 static bool one_pass(void)
 {
@@ -338,7 +353,7 @@ static void large_folio_two_passes(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, pghot_pfns(buf, len, before));
 		ready = tier_vmstat("pghot_ready");
 		recorded = tier_vmstat("pghot_recorded_pgtscans");
-		tier_touch(buf, len);
+		touch_fresh(_metadata, buf, len);
 		ASSERT_TRUE(one_pass());
 		/* Had anything become ready, kmigrated would have moved it by now. */
 		usleep(500 * 1000);
@@ -354,7 +369,7 @@ static void large_folio_two_passes(struct __test_metadata *_metadata,
 	}
 	free(before);
 
-	tier_touch(buf, len);
+	touch_fresh(_metadata, buf, len);
 	busy = tier_vmstat("pghot_pgtscan_mm_busy");
 	ASSERT_TRUE(one_pass());
 	busy = tier_vmstat("pghot_pgtscan_mm_busy") - busy;
@@ -366,16 +381,14 @@ static void large_folio_two_passes(struct __test_metadata *_metadata,
 	TH_LOG("second pass: %lld walks left short", busy);
 	/*
 	 * A pass can miss a young entry: a walk left short by a contended
-	 * mmap lock or memcg (counted), a PTE table whose lock the walk does
-	 * not wait for, or a touch that hit a TLB entry cached before the
-	 * Accessed bit was cleared (the scan, like MGLRU's aging, does not
-	 * flush) and so set no bit.  A folio missed is one access short, never
+	 * mmap lock or memcg (counted), or a PTE table whose lock the walk
+	 * does not wait for.  A folio missed is one access short, never
 	 * counted twice, which the first pass checked: one more pass must
 	 * finish the job.
 	 */
 	if (on0 < pages) {
 		TH_LOG("second pass missed %zu pages: one more pass", pages - on0);
-		tier_touch(buf, len);
+		touch_fresh(_metadata, buf, len);
 		ASSERT_TRUE(one_pass());
 		start = tier_now();
 		while ((on0 = tier_pages_on_node(buf, len, 0)) < pages &&
@@ -471,8 +484,8 @@ TEST_F(klruscand, one_walk_covers_every_lower_node)
 		ASSERT_EQ(0, lru_gen_age(n));
 		ASSERT_EQ(0, lru_gen_age(n));
 	}
-	tier_touch(self->buf, HOT);
-	tier_touch(buf2, HOT);
+	touch_fresh(_metadata, self->buf, HOT);
+	touch_fresh(_metadata, buf2, HOT);
 	passes = tier_vmstat("pghot_pgtscan_passes");
 	mms = tier_vmstat("pghot_pgtscan_mms");
 	young = tier_vmstat("pghot_pgtscan_young");
@@ -548,7 +561,7 @@ TEST_F(klruscand, interleaved_nodes_found_in_one_pass)
 		ASSERT_EQ(0, lru_gen_age(n));
 		ASSERT_EQ(0, lru_gen_age(n));
 	}
-	tier_touch(buf, len);
+	touch_fresh(_metadata, buf, len);
 	passes = tier_vmstat("pghot_pgtscan_passes");
 	young = tier_vmstat("pghot_pgtscan_young");
 	kcpu = pghot_kthread_cpu("klruscand");
