@@ -45,26 +45,39 @@ demo: build
 check-series: setup
 	@bin/check-series
 
-# Six guests: the two-tier machine runs everything else; dram2 (two DRAM
+# Seven guests: the two-tier machine runs everything else; dram2 (two DRAM
 # nodes and a lower tier) runs the NUMA balancing mode 1 test; spm (a
 # specific-purpose memory node from soft-reserved memory) the SPM tests,
 # and spmmid again with that node's tier between two of system RAM;
 # holes (node1 with a far hot-added dimm) the pghot tests again; cxl2
-# (two lower-tier nodes) the pghot core and klruscand tests again.
-TOPOLOGIES := tiered dram2 spm spmmid holes cxl2
+# (two lower-tier nodes) the pghot core and klruscand tests again; tierchg
+# (a node that changes tier) pghot_tier_change.
+TOPOLOGIES := tiered dram2 spm spmmid holes cxl2 tierchg
 ifeq ($(DEBUG),1)
 # The debug kernel runs about 5 times slower under TCG: every test once
 # (tiered, dram2, and spm with the stress test), and on holes the tests
 # that walk a node's span and its hole; spmmid and cxl2 repeat what runs.
-TOPOLOGIES := tiered dram2 spm holes
+TOPOLOGIES := tiered dram2 spm holes tierchg
 export HOLES_TESTS ?= pghot_hotplug,pghot_hostile
 endif
+# The upstream gate: the base's own mm selftests (guest/upstream-mm) on
+# the patched and on the unpatched kernel (bin/upstream-gate), on these
+# topologies; bin/results compares them.  Not on the debug kernel: the
+# unpatched kernel is built without the debug options.
+UPSTREAM_TOPOLOGIES := tiered spm
+ifeq ($(DEBUG),1)
+UPSTREAM_TOPOLOGIES :=
+endif
 # bin/results wants the console and results logs of each guest, in order.
-logs = $(foreach t,$(TOPOLOGIES),build/logs/console-check$(LOGTAG)$(if $(filter tiered,$(t)),,-$(t)).log \
-	build/logs/results-check$(LOGTAG)$(if $(filter tiered,$(t)),,-$(t)).log)
+sfx = $(if $(filter tiered,$(1)),,-$(1))
+logs = $(foreach t,$(TOPOLOGIES),build/logs/console-check$(LOGTAG)$(call sfx,$(t)).log \
+	build/logs/results-check$(LOGTAG)$(call sfx,$(t)).log) \
+	$(foreach t,$(UPSTREAM_TOPOLOGIES),$(foreach k,upstream upstream-base, \
+	build/logs/console-$(k)$(call sfx,$(t)).log build/logs/results-$(k)$(call sfx,$(t)).log))
 
 check: check-series build
 	@for t in $(TOPOLOGIES); do bin/boot check $$t || true; done
+	@$(if $(UPSTREAM_TOPOLOGIES),bin/upstream-gate $(UPSTREAM_TOPOLOGIES) || true)
 	@bin/results $(logs)
 
 shell: build

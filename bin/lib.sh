@@ -62,6 +62,18 @@ import_base() {
 	)
 }
 
+# base_worktree: print the path of a work tree of the pristine base
+# (build/base), made once, for what is built from the unpatched source.
+base_worktree() {
+	local wt=$BUILD/base
+	import_base >&2
+	if [ ! -e "$wt/.git" ]; then
+		rm -rf "$wt"
+		tgit worktree add -q --detach "$wt" "refs/tags/$(base_tag)"
+	fi
+	echo "$wt"
+}
+
 # assemble: build one commit per series line on top of the base, without
 # touching any work tree (a private index and git plumbing), and print the
 # id of the last commit.  The same inputs always give the same ids.
