@@ -13,7 +13,7 @@ export EXTRA_CONFIG := debug
 export BOOT_TIMEOUT ?= 3000
 # The guest reads it from its command line (testbed_slow=N) and stretches
 # the deadlines that wait for a mechanism by it.
-export TESTBED_SLOW ?= 4
+export TESTBED_SLOW ?= 5
 # The debug run adds the stress test on the spm topology, for this long.
 export TESTBED_STRESS ?= 120
 LOGTAG := -debug
