@@ -23,7 +23,7 @@ LOGTAG := -debug
 endif
 
 .PHONY: all setup tree build kernel initramfs demo check check-series \
-	shell series refresh build-each compare-base kunit clean
+	shell series refresh build-each compare-base kunit bench clean
 
 all: demo
 
@@ -102,6 +102,12 @@ refresh:
 # own .kunitconfig (not part of make check: a kunit.py kernel of its own).
 kunit: tree
 	@bin/kunit-suites
+
+# make bench (QUICK=1: the short run): pghot against unpatched 6.12's NUMA
+# balancing mode 2 and DAMON migrate_hot, side by side, and the scaling
+# runs; out/bench/report.md.  Not part of make check.
+bench: build
+	@bin/bench
 
 build-each: setup
 	@bin/build-each

@@ -12,7 +12,7 @@ OUT=$ROOT/out
 
 # Our own directories; everything else the repo tracks is a new in-tree file
 # that must be claimed by exactly one line of patches/series.
-OWN_PATHS='^(BASE|Makefile|README\.md|\.gitignore|\.ci/|bin/|config/|guest/|patches/)'
+OWN_PATHS='^(BASE|Makefile|README\.md|\.gitignore|\.ci/|bench/|bin/|config/|guest/|patches/)'
 
 die() { echo "error: $*" >&2; exit 1; }
 say() { echo "==> $*"; }
