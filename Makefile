@@ -43,7 +43,8 @@ build: kernel initramfs
 
 demo: build
 	@bin/boot demo
-	@grep -v '^\[' build/logs/console-demo$(LOGTAG).log | tr -d '\r'
+	@grep -v '^\[' build/logs/console-demo$(LOGTAG).log | tr -d '\r' | grep -v '^[RSVKL] '
+	@python3 bin/bench-report --demo build/logs/results-demo$(LOGTAG).log
 
 check-series: setup
 	@bin/check-series
