@@ -41,7 +41,9 @@
  *                                faults, and migration in its context
  *   R feed_sys_ms <ms>           of it, what feeding the injector took
  *
- * and at the end R lines: rounds, secs, crowd_mb, thp_kb_start,
+ * Once its memory is in place it prints "R placed 1" and reads a line from
+ * stdin before it starts (bench.sh starts the mechanism in between).
+ * At the end, R lines: rounds, secs, crowd_mb, thp_kb_start,
  * thp_kb_end, cold_on0_end, cold_end (pages never hot, on node 0 and in
  * all), verify and crowd_verify (-1: every byte intact, else the offset of
  * the first bad one).
@@ -371,6 +373,14 @@ int main(int argc, char **argv)
 		printf("R crowd_mb %zu\n", crowd_len / MB);
 	}
 	printf("R thp_kb_start %zu\n", tier_thp_bytes(w.buf) / 1024);
+	/*
+	 * Placed: say so, and wait for a line on stdin, so that the mechanism
+	 * starts with the accesses (DAMON would move the pages being filled).
+	 */
+	printf("R placed 1\n");
+	fflush(stdout);
+	if (!fgets((char *)c1->name, sizeof(c1->name[0]), stdin))
+		clearerr(stdin);
 
 	snapshot(c0);
 	t0 = tier_now();

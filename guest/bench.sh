@@ -58,31 +58,46 @@ damon_on() {
 		echo 18446744073709551615 >$D/contexts/0/schemes/0/access_pattern/sz/max &&
 		echo 1 >$D/contexts/0/schemes/0/access_pattern/nr_accesses/min &&
 		echo 4294967295 >$D/contexts/0/schemes/0/access_pattern/nr_accesses/max &&
-		echo 4294967295 >$D/contexts/0/schemes/0/access_pattern/age/max &&
-		echo on >$D/state ||
+		echo 4294967295 >$D/contexts/0/schemes/0/access_pattern/age/max ||
 		{ say "### bench: DAMON setup failed"; return 1; }
-	echo "--- damon: paddr $1-$2, migrate_hot to node 0, kdamond $(cat $D/pid)"
+	echo "--- damon: paddr $1-$2, migrate_hot to node 0"
+}
+
+# Every mechanism off.
+all_off() {
+	for k in hintfaults pgtscans hwhints; do
+		[ -f $S/pghot_record_${k}_enable ] && echo 0 >$S/pghot_record_${k}_enable
+	done
+	echo 0 >/proc/sys/kernel/numa_balancing
+	[ -f $D/state ] && echo off >$D/state 2>/dev/null
+	return 0
+}
+
+# $mech on: when the workload's memory is in place.
+mech_on() {
+	case "$mech" in
+	mode2) echo 2 >/proc/sys/kernel/numa_balancing ;;
+	damon) echo on >$D/state ;;
+	pghot-hint)
+		echo 2 >/proc/sys/kernel/numa_balancing &&
+			echo 1 >$S/pghot_record_hintfaults_enable ;;
+	pghot-scan) echo 1 >$S/pghot_record_pgtscans_enable ;;
+	pghot-ibs) echo 1 >$S/pghot_record_hwhints_enable ;;
+	*) false ;;
+	esac
 }
 
 setup() {
 	# No proactive compaction: pages migrated are the mechanism's.
 	echo 0 >/proc/sys/vm/compaction_proactiveness
-	for k in hintfaults pgtscans hwhints; do
-		[ -f $S/pghot_record_${k}_enable ] && echo 0 >$S/pghot_record_${k}_enable
-	done
-	echo 0 >/proc/sys/kernel/numa_balancing
+	all_off
 	case "$mech" in
-	mode2) echo 2 >/proc/sys/kernel/numa_balancing ;;
 	damon) damon_on ;;
-	pghot-hint)
-		echo 2 >/proc/sys/kernel/numa_balancing &&
-			echo 1 >$S/pghot_record_hintfaults_enable ;;
-	pghot-scan) echo 1 >$S/pghot_record_pgtscans_enable ;;
-	pghot-ibs)
-		echo Y >/sys/kernel/debug/pghot/hwhint_emulate &&
-			echo 1 >$S/pghot_record_hwhints_enable ;;
+	pghot-ibs) echo Y >/sys/kernel/debug/pghot/hwhint_emulate ;;
+	mode2 | pghot-hint | pghot-scan) true ;;
 	*) false ;;
-	esac || { say "### bench: cannot set up $mech on this kernel"; return 1; }
+	esac && mech_on && all_off ||
+		{ say "### bench: cannot set up $mech on this kernel"; return 1; }
 }
 
 echo "### bench: $mech, scenarios $scens"
@@ -103,8 +118,21 @@ for item in $scens; do
 	[ "$mech" = pghot-ibs ] && feed=hwhint
 	emit "@@ bench $mech $scen"
 	echo "### bench $mech $scen"
-	/bench/bench-workload "$scen" "$secs" $feed >/tmp/out 2>&1
+	# The mechanism starts once the workload's memory is in place.
+	rm -f /tmp/go
+	mkfifo /tmp/go
+	/bench/bench-workload "$scen" "$secs" $feed </tmp/go >/tmp/out 2>&1 &
+	pid=$!
+	exec 3>/tmp/go
+	while kill -0 $pid 2>/dev/null && ! grep -q '^R placed' /tmp/out; do
+		usleep 100000
+	done
+	mech_on || say "### bench: could not start $mech"
+	echo go >&3
+	exec 3>&-
+	wait $pid
 	echo "R exit $?" >>/tmp/out
+	all_off
 	# DAMON's own count of what its scheme did.
 	[ "$mech" = damon ] && echo update_schemes_stats >$D/state &&
 		for f in nr_tried sz_tried nr_applied sz_applied; do
