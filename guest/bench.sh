@@ -132,12 +132,12 @@ for item in $scens; do
 	exec 3>&-
 	wait $pid
 	echo "R exit $?" >>/tmp/out
-	all_off
-	# DAMON's own count of what its scheme did.
+	# DAMON's own count of what its scheme did (since the boot).
 	[ "$mech" = damon ] && echo update_schemes_stats >$D/state &&
 		for f in nr_tried sz_tried nr_applied sz_applied; do
 			echo "R damon_$f $(cat $D/contexts/0/schemes/0/stats/$f)" >>/tmp/out
 		done
+	all_off
 	cat /tmp/out >$R
 	grep -E '^R |^V (pgpromote|pgdemote|pgmigrate|numa_hint_faults |pghot_promoted)|^K ' /tmp/out
 	emit "@@ end"
