@@ -408,8 +408,9 @@ int main(int argc, char **argv)
 	if (w.uniform) {
 		printf("R cold_on0_end 0\nR cold_end 0\n");
 	} else {
-		n = !strcmp(w.scen, "idle") ? 0 : never_hot(&w, w.phase);
-		printf("R cold_on0_end %zu\n", on_node0(&w, n, w.len - n, 1, &n));
+		size_t from = !strcmp(w.scen, "idle") ? 0 : never_hot(&w, w.phase);
+
+		printf("R cold_on0_end %zu\n", on_node0(&w, from, w.len - from, 1, &n));
 		printf("R cold_end %zu\n", n);
 	}
 	printf("R thp_kb_end %zu\n", tier_thp_bytes(w.buf) / 1024);
