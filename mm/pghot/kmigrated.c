@@ -253,17 +253,23 @@ struct kmigrated_policy_walk {
 
 /*
  * rmap_one of the walk: the VMA's policy and its owner's cpuset and task
- * policy.  The rmap lock keeps @vma and its mm; the policy needs the
- * mmap_lock, which ranks above the rmap lock, so it is only tried.
+ * policy.  The rmap lock keeps @vma and its mm.  The VMA's policy changes
+ * only with the VMA write-locked (vma_replace_policy()), so its per-VMA
+ * lock is enough to read it; when that is busy, the mmap_lock is.  Both
+ * rank above the rmap lock, so they are only tried.  The per-VMA lock
+ * comes first: a process that keeps its mmap_lock busy changing other
+ * mappings (mprotect(), mmap(), munmap() in another thread) must not keep
+ * this one's pages from moving.
  */
 static bool kmigrated_vma_allows(struct folio *folio, struct vm_area_struct *vma,
 				 unsigned long addr, void *arg)
 {
 	struct kmigrated_policy_walk *w = arg;
+	bool vma_locked = vma_start_read(vma);
 	struct mempolicy *pol;
 	pgoff_t ilx;
 
-	if (!mmap_read_trylock(vma->vm_mm)) {
+	if (!vma_locked && !mmap_read_trylock(vma->vm_mm)) {
 		w->contended = true;
 		return false;
 	}
@@ -271,7 +277,10 @@ static bool kmigrated_vma_allows(struct folio *folio, struct vm_area_struct *vma
 	w->allowed = kmigrated_mpol_allows(pol, w->nid) &&
 		     kmigrated_owner_allows(vma->vm_mm, w->nid);
 	mpol_cond_put(pol);
-	mmap_read_unlock(vma->vm_mm);
+	if (vma_locked)
+		vma_end_read(vma);
+	else
+		mmap_read_unlock(vma->vm_mm);
 	return w->allowed;
 }
 

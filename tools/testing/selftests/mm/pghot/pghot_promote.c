@@ -3,11 +3,14 @@
  * The pghot core on its own, driven through debugfs with every source
  * off: a hot set recorded on node 1 is promoted to node 0 by kmigrated,
  * nothing else moves, and every byte survives.  Pages whose process
- * bounds them to node 1 (mbind, set_mempolicy, cpuset.mems) stay there.
+ * bounds them to node 1 (mbind, set_mempolicy, cpuset.mems) stay there,
+ * and those it does not are promoted while another thread keeps its
+ * mmap_lock busy.
  * Bad records are refused.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <stdbool.h>
@@ -148,6 +151,63 @@ TEST_F(pghot, task_policy_bound_stays)
 TEST_F(pghot, cpuset_bound_stays)
 {
 	bound_stays(_metadata, self->buf, self->pfns, self->pages, PGHOT_BOUND_CPUSET);
+}
+
+/* Set to stop busy_mmap_lock(). */
+static bool busy_stop;
+
+/*
+ * Keep the process's mmap_lock busy: flip the protection of the middle
+ * page of @arg (three pages, the outer two PROT_NONE, so that the middle
+ * one never merges with a neighbour and only its own VMA is locked).
+ * Returns how many times it did.
+ */
+static void *busy_mmap_lock(void *arg)
+{
+	char *page = (char *)arg + tier_page_size;
+	unsigned long n = 0;
+
+	while (!__atomic_load_n(&busy_stop, __ATOMIC_RELAXED))
+		mprotect(page, tier_page_size,
+			 n++ & 1 ? PROT_READ : PROT_READ | PROT_WRITE);
+	return (void *)n;
+}
+
+/*
+ * Another thread keeps the process's mmap_lock held for writing, changing
+ * a mapping of its own, as a JIT or an allocator does: the hot set is
+ * still promoted, and no promotion fails for a busy lock.  kmigrated
+ * reads the hot set's policy under the hot set's own VMA lock, which
+ * nothing here takes.
+ */
+TEST_F(pghot, promoted_while_mmap_lock_busy)
+{
+	size_t hot = HOT / tier_page_size, on0;
+	long long failed = tier_vmstat("pghot_promote_failed");
+	long long promoted = tier_vmstat("pghot_promoted");
+	char *scratch;
+	pthread_t busy;
+	void *flips;
+
+	scratch = mmap(NULL, 3 * tier_page_size, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, scratch);
+	ASSERT_EQ(0, mprotect(scratch + tier_page_size, tier_page_size, PROT_READ));
+	busy_stop = false;
+	ASSERT_EQ(0, pthread_create(&busy, NULL, busy_mmap_lock, scratch));
+	usleep(100 * 1000);
+	ASSERT_EQ(0, pghot_inject(self->pfns, hot, -1, 2));
+	on0 = wait_on_node(self->buf, HOT, 0, 10);
+	__atomic_store_n(&busy_stop, true, __ATOMIC_RELAXED);
+	ASSERT_EQ(0, pthread_join(busy, &flips));
+	TH_LOG("%lu mprotect()s meanwhile: %zu/%zu on node0, promoted +%lld, failed +%lld",
+	       (unsigned long)flips, on0, hot, tier_vmstat("pghot_promoted") - promoted,
+	       tier_vmstat("pghot_promote_failed") - failed);
+	EXPECT_GT((unsigned long)flips, 1000);
+	EXPECT_EQ(hot, on0);
+	EXPECT_EQ(0, tier_vmstat("pghot_promote_failed") - failed);
+	ASSERT_EQ(-1, tier_verify(self->buf, TOTAL, SEED));
+	munmap(scratch, 3 * tier_page_size);
 }
 
 TEST_F(pghot, below_threshold_stays)
