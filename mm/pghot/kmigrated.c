@@ -242,8 +242,8 @@ static bool kmigrated_owner_allows(struct mm_struct *mm, int nid)
  * struct kmigrated_policy_walk - A folio's mappings, asked about one node.
  * @nid: the node the folio would go to.
  * @allowed: cleared by the first mapping whose policy refuses @nid.
- * @contended: a mapping's mmap_lock was held for writing, so its policy
- *	could not be read.
+ * @contended: a mapping's VMA (or, without CONFIG_PER_VMA_LOCK, its
+ *	mmap_lock) was locked for writing, so its policy could not be read.
  */
 struct kmigrated_policy_walk {
 	int nid;
@@ -254,22 +254,26 @@ struct kmigrated_policy_walk {
 /*
  * rmap_one of the walk: the VMA's policy and its owner's cpuset and task
  * policy.  The rmap lock keeps @vma and its mm.  The VMA's policy changes
- * only with the VMA write-locked (vma_replace_policy()), so its per-VMA
- * lock is enough to read it; when that is busy, the mmap_lock is.  Both
- * rank above the rmap lock, so they are only tried.  The per-VMA lock
- * comes first: a process that keeps its mmap_lock busy changing other
- * mappings (mprotect(), mmap(), munmap() in another thread) must not keep
- * this one's pages from moving.
+ * only with the VMA write-locked (vma_replace_policy(), mpol_rebind_mm()),
+ * so its per-VMA lock is enough to read it; without CONFIG_PER_VMA_LOCK,
+ * the mmap_lock is.  Both rank above the rmap lock, so they are only
+ * tried.  With per-VMA locks, a process that keeps its mmap_lock busy
+ * changing other mappings (mprotect(), mmap(), munmap() in another
+ * thread) does not keep this one's pages from moving; the VMA lock fails
+ * only while this VMA is write-locked, that is with the mmap_lock held
+ * for writing, so the mmap_lock is not tried again then.  A VMA linked
+ * into the rmap before it was ever write-locked (fork, a split) may be
+ * read: its policy, and its owner's, are set before it is linked.
  */
 static bool kmigrated_vma_allows(struct folio *folio, struct vm_area_struct *vma,
 				 unsigned long addr, void *arg)
 {
 	struct kmigrated_policy_walk *w = arg;
-	bool vma_locked = vma_start_read(vma);
 	struct mempolicy *pol;
 	pgoff_t ilx;
 
-	if (!vma_locked && !mmap_read_trylock(vma->vm_mm)) {
+	if (IS_ENABLED(CONFIG_PER_VMA_LOCK) ? !vma_start_read(vma) :
+	    !mmap_read_trylock(vma->vm_mm)) {
 		w->contended = true;
 		return false;
 	}
@@ -277,7 +281,7 @@ static bool kmigrated_vma_allows(struct folio *folio, struct vm_area_struct *vma
 	w->allowed = kmigrated_mpol_allows(pol, w->nid) &&
 		     kmigrated_owner_allows(vma->vm_mm, w->nid);
 	mpol_cond_put(pol);
-	if (vma_locked)
+	if (IS_ENABLED(CONFIG_PER_VMA_LOCK))
 		vma_end_read(vma);
 	else
 		mmap_read_unlock(vma->vm_mm);
