@@ -11,8 +11,10 @@
  *             10% of it is free, less than the hot set (demotion on);
  *   shift     static, but the hot 32 MiB moves to the next 32 MiB every
  *             SECONDS / 4 seconds, three times;
- *   uniform   every page of the 256 MiB equally likely: promotion cannot
- *             help;
+ *   uniform   node 0 first filled as for pressure, then every page of that
+ *             memory and of the 256 MiB equally likely: beyond node 0's
+ *             free 10%, a page promoted displaces one just as hot, so
+ *             promotion cannot help;
  *   file      static, on page cache of a file on the testbed's disk;
  *   thp       static, in transparent huge pages;
  *   idle      1 GiB, never touched.
@@ -27,7 +29,7 @@
  *
  * share0 is the share of the workload's accesses that node 0 served, from
  * its known distribution: uniform over the hot set (uniform: over every
- * page, from a 1-in-8 sample).  hot, cold and old count, on node 0 and in
+ * page, the 256 MiB and node 0's filling, from a 1-in-8 sample).  hot, cold and old count, on node 0 and in
  * all, the pages of the current hot set, of a 1-in-8 sample of the pages
  * never hot so far, and of the previous hot set (shift).
  *
@@ -49,6 +51,7 @@
  * the first bad one).
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,8 +81,10 @@ static const char *const kthreads[] = { "kmigrated", "klruscand", "kdamond", "ks
 /**
  * struct workload - One run.
  * @scen: the scenario's name.
- * @buf: the memory it accesses.
+ * @buf: the memory it accesses, placed on node 1.
  * @len: its length.
+ * @crowd: the memory filling node 0 (pressure, uniform), or NULL.
+ * @crowd_len: its length.
  * @hot_len: the length of a hot set.
  * @uniform: every page equally likely.
  * @phase: how many times the hot set moved; hot set N is [N * @hot_len,
@@ -93,6 +98,8 @@ struct workload {
 	const char *scen;
 	char *buf;
 	size_t len;
+	char *crowd;
+	size_t crowd_len;
 	size_t hot_len;
 	bool uniform;
 	int phase;
@@ -105,12 +112,20 @@ static size_t never_hot(struct workload *w, int phase)
 	return (phase + 1) * w->hot_len;
 }
 
+/* Page @i of @w's accesses: @buf's pages, then (uniform) @crowd's. */
+static char *page_at(struct workload *w, size_t i)
+{
+	size_t pages = w->len / tier_page_size;
+
+	return i < pages ? w->buf + i * tier_page_size :
+			   w->crowd + (i - pages) * tier_page_size;
+}
+
 /*
- * Pages of [off, off + len) of @w, every @stride-th, on node 0, in one
+ * Pages of [off, off + len) of @base, every @stride-th, on node 0, in one
  * move_pages() query; *n gets how many were asked about.
  */
-static size_t on_node0(struct workload *w, size_t off, size_t len, size_t stride,
-		       size_t *n)
+static size_t on_node0(char *base, size_t off, size_t len, size_t stride, size_t *n)
 {
 	size_t pages = len / tier_page_size, i, on0 = 0;
 	void **addrs;
@@ -123,7 +138,7 @@ static size_t on_node0(struct workload *w, size_t off, size_t len, size_t stride
 	status = calloc(pages / stride + 1, sizeof(*status));
 	if (addrs && status) {
 		for (i = 0; i < pages; i += stride)
-			addrs[(*n)++] = w->buf + off + i * tier_page_size;
+			addrs[(*n)++] = base + off + i * tier_page_size;
 		if (syscall(SYS_move_pages, 0, *n, addrs, NULL, status, 0))
 			*n = 0;
 		for (i = 0; i < *n; i++)
@@ -147,14 +162,16 @@ static void *sampler(void *arg)
 		phase = __atomic_load_n(&w->phase, __ATOMIC_ACQUIRE);
 		if (w->uniform) {
 			/* Every page is hot: a 1-in-8 sample of them all. */
-			hot_on0 = on_node0(w, 0, w->len, COLD_STRIDE, &hot_n);
+			hot_on0 = on_node0(w->buf, 0, w->len, COLD_STRIDE, &hot_n);
+			hot_on0 += on_node0(w->crowd, 0, w->crowd_len, COLD_STRIDE, &cold_n);
+			hot_n += cold_n;
 			cold_on0 = cold_n = 0;
 		} else {
-			hot_on0 = on_node0(w, phase * w->hot_len, w->hot_len, 1, &hot_n);
-			cold_on0 = on_node0(w, never_hot(w, phase),
+			hot_on0 = on_node0(w->buf, phase * w->hot_len, w->hot_len, 1, &hot_n);
+			cold_on0 = on_node0(w->buf, never_hot(w, phase),
 					    w->len - never_hot(w, phase), COLD_STRIDE, &cold_n);
 			if (phase)
-				old_on0 = on_node0(w, (phase - 1) * w->hot_len,
+				old_on0 = on_node0(w->buf, (phase - 1) * w->hot_len,
 						   w->hot_len, 1, &old_n);
 		}
 		printf("S %.0f %d %.4f %zu %zu %zu %zu %zu %zu\n",
@@ -180,39 +197,60 @@ static double thread_sys_ms(void)
 }
 
 /*
+ * The PFN of the page at @p, from a pagemap kept open; 0 when it is not
+ * present (being migrated) or unknown.
+ */
+static uint64_t pfn_at(char *p)
+{
+	static int fd = -1;
+	uint64_t e;
+
+	if (fd < 0)
+		fd = open("/proc/self/pagemap", O_RDONLY);
+	if (fd < 0 || pread(fd, &e, sizeof(e),
+			    (uintptr_t)p / tier_page_size * sizeof(e)) != sizeof(e) ||
+	    !(e >> 63))
+		return 0;
+	return e & ((1ULL << 55) - 1);
+}
+
+/*
  * A synthetic hardware sampler: one of every HWHINT_EVERY pages touched
  * in a round (@pages, indexes into @w's pages), starting at a different
  * one each round, as IBS would report loads that missed the caches.
- * @pfns holds the PFNs of the pages from @first on.
+ * The PFNs of the hot set (from @first on) come from one pagemap read a
+ * round; uniform looks up just the pages sampled, as the whole 1 GiB
+ * would cost more than the round's accesses.
  */
 static void hwhint_round(struct workload *w, const size_t *pages, size_t n,
 			 size_t first, long round)
 {
 	static struct pghot_hwhint_sample *s;
 	static uint64_t *pfns;
-	static size_t cap, pcap;
-	size_t i, k = 0, span = w->uniform ? w->len : w->hot_len;
+	static size_t cap;
+	size_t i, k = 0;
+	uint64_t pfn;
 	char *p;
 
-	if (cap < n / HWHINT_EVERY + 1 || pcap < span / tier_page_size) {
+	if (cap < n / HWHINT_EVERY + 1) {
 		free(s);
 		free(pfns);
 		cap = n / HWHINT_EVERY + 1;
-		pcap = span / tier_page_size;
 		s = calloc(cap, sizeof(*s));
-		pfns = calloc(pcap, sizeof(*pfns));
+		pfns = calloc(w->hot_len / tier_page_size, sizeof(*pfns));
 		if (!s || !pfns) {
-			cap = pcap = 0;
+			cap = 0;
 			return;
 		}
 	}
-	/* One pagemap read a round, for the whole span. */
-	if (pghot_pfns(w->buf + first * tier_page_size, span, pfns))
+	if (!w->uniform &&
+	    pghot_pfns(w->buf + first * tier_page_size, w->hot_len, pfns))
 		return;
 	for (i = round % HWHINT_EVERY; i < n; i += HWHINT_EVERY) {
-		p = w->buf + pages[i] * tier_page_size;
-		if (pfns[pages[i] - first])
-			pghot_hwhint_make(&s[k++], PGHOT_HWHINT_LOAD, p, pfns[pages[i] - first]);
+		p = page_at(w, pages[i]);
+		pfn = w->uniform ? pfn_at(p) : pfns[pages[i] - first];
+		if (pfn)
+			pghot_hwhint_make(&s[k++], PGHOT_HWHINT_LOAD, p, pfn);
 	}
 	if (k)
 		pghot_hwhint_inject(s, k);
@@ -229,7 +267,8 @@ static uint64_t xorshift(uint64_t *x)
 /* The accesses, for @secs seconds: how many rounds. */
 static long run(struct workload *w, double secs, bool hwhint, double *feed_ms)
 {
-	size_t hot_pages = w->hot_len / tier_page_size, all = w->len / tier_page_size;
+	size_t hot_pages = w->hot_len / tier_page_size;
+	size_t all = (w->len + w->crowd_len) / tier_page_size;
 	size_t *pages = calloc(hot_pages, sizeof(*pages)), i, first;
 	double start = tier_now(), phase_len = secs / (SHIFTS + 1), t;
 	volatile uint64_t sink = 0;
@@ -249,8 +288,7 @@ static long run(struct workload *w, double secs, bool hwhint, double *feed_ms)
 		for (i = 0; i < hot_pages; i++)
 			pages[i] = w->uniform ? xorshift(&x) % all : first + i;
 		for (i = 0; i < hot_pages; i++)
-			sink += *(volatile uint64_t *)(w->buf + pages[i] * tier_page_size +
-						       (pages[i] % 64) * 8);
+			sink += *(volatile uint64_t *)(page_at(w, pages[i]) + (pages[i] % 64) * 8);
 		if (hwhint) {
 			t = thread_sys_ms();
 			hwhint_round(w, pages, hot_pages, first, rounds);
@@ -330,8 +368,7 @@ int main(int argc, char **argv)
 	struct counters *c0 = calloc(2, sizeof(*c0)), *c1 = c0 + 1;
 	struct workload w = { .len = TOTAL, .hot_len = HOT };
 	double secs, t0, sys0, feed_ms = 0;
-	size_t crowd_len = 0, n;
-	char *crowd = NULL;
+	size_t n;
 	struct rusage ru;
 	pthread_t thread;
 	long rounds = 0;
@@ -363,14 +400,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot place %zu MiB on node 1\n", argv[0], w.len / MB);
 		return 1;
 	}
-	if (!strcmp(w.scen, "pressure")) {
-		crowd = crowd_node0(&crowd_len);
-		if (!crowd) {
+	if (!strcmp(w.scen, "pressure") || w.uniform) {
+		w.crowd = crowd_node0(&w.crowd_len);
+		if (!w.crowd) {
 			fprintf(stderr, "%s: cannot crowd node 0\n", argv[0]);
 			tier_restore_all();
 			return 1;
 		}
-		printf("R crowd_mb %zu\n", crowd_len / MB);
+		printf("R crowd_mb %zu\n", w.crowd_len / MB);
 	}
 	printf("R thp_kb_start %zu\n", tier_thp_bytes(w.buf) / 1024);
 	/*
@@ -410,13 +447,13 @@ int main(int argc, char **argv)
 	} else {
 		size_t from = !strcmp(w.scen, "idle") ? 0 : never_hot(&w, w.phase);
 
-		printf("R cold_on0_end %zu\n", on_node0(&w, from, w.len - from, 1, &n));
+		printf("R cold_on0_end %zu\n", on_node0(w.buf, from, w.len - from, 1, &n));
 		printf("R cold_end %zu\n", n);
 	}
 	printf("R thp_kb_end %zu\n", tier_thp_bytes(w.buf) / 1024);
 	printf("R verify %ld\n", tier_verify(w.buf, w.len, SEED));
-	if (crowd)
-		printf("R crowd_verify %ld\n", tier_verify(crowd, crowd_len, SEED + 1));
+	if (w.crowd)
+		printf("R crowd_verify %ld\n", tier_verify(w.crowd, w.crowd_len, SEED + 1));
 	tier_restore_all();
 	return 0;
 }
