@@ -29,9 +29,10 @@
  *
  * share0 is the share of the workload's accesses that node 0 served, from
  * its known distribution: uniform over the hot set (uniform: over every
- * page, the 256 MiB and node 0's filling, from a 1-in-8 sample).  hot, cold and old count, on node 0 and in
- * all, the pages of the current hot set, of a 1-in-8 sample of the pages
- * never hot so far, and of the previous hot set (shift).
+ * page, the 256 MiB and node 0's filling, from a 1-in-8 sample).  hot,
+ * cold and old count, on node 0 and in all, the pages of the current hot
+ * set, of a 1-in-8 sample of the pages never hot so far, and of the
+ * previous hot set (shift).
  *
  * Between the start and the end of the accesses (not the setup, not the
  * final check) it measures
