@@ -14,7 +14,7 @@
  *   uniform   node 0 first filled as for pressure, then every page of that
  *             memory and of the 256 MiB equally likely: beyond node 0's
  *             free 10%, a page promoted displaces one just as hot, so
- *             promotion cannot help;
+ *             promotion can help no further;
  *   file      static, on page cache of a file on the testbed's disk;
  *   thp       static, in transparent huge pages;
  *   idle      1 GiB, never touched.
@@ -165,7 +165,8 @@ static void *sampler(void *arg)
 			/* Every page is hot: a 1-in-8 sample of them all. */
 			hot_on0 = on_node0(w->buf, 0, w->len, COLD_STRIDE, &hot_n);
 			hot_on0 += on_node0(w->crowd, 0, w->crowd_len, COLD_STRIDE, &cold_n);
-			hot_n += cold_n;
+			/* Half a sample would be biased: drop it (hot_n 0). */
+			hot_n = hot_n && cold_n ? hot_n + cold_n : 0;
 			cold_on0 = cold_n = 0;
 		} else {
 			hot_on0 = on_node0(w->buf, phase * w->hot_len, w->hot_len, 1, &hot_n);
