@@ -17,13 +17,15 @@
  *   attach       write a node id to attach, -1 to detach; reads the node
  *   physical_kb  the emulated physical size; 0: the node's memory
  *   stats        stored pages, bytes they take, physical and free bytes
- *   verify       how many stored pages, still allocated, no longer hold
+ *   verify       how many stored pages, still mapped, no longer hold
  *                what was demoted there
  *
  * Limits: a page is counted free once its reference count is zero, which
  * a page being migrated off the node also shows for a moment; memory added
  * to the node after the attach is charged a whole page per page stored,
- * and given back only by detaching.
+ * and given back only by detaching.  The hash is taken before the source
+ * page is unmapped for the copy: a write to it in that window (a demotion
+ * racing a writer) shows as a change.
  */
 #include <linux/debugfs.h>
 #include <linux/highmem.h>
@@ -34,6 +36,7 @@
 #include <linux/mmzone.h>
 #include <linux/slab.h>
 #include <linux/spm_compressed.h>
+#include <linux/swap.h>
 #include <linux/vmalloc.h>
 
 #define EMU_UNIT	64
@@ -334,6 +337,8 @@ static int spm_emu_stats_show(struct seq_file *m, void *v)
 	guard(mutex)(&spm_emu_mutex);
 	physical = READ_ONCE(spm_emu.physical);
 	if (spm_emu.dev.nid != NUMA_NO_NODE) {
+		/* Pages freed but held by a CPU's LRU batch count as stored. */
+		lru_add_drain_all();
 		spm_emu_sweep_all(&spm_emu);
 		spin_lock(&spm_emu.lock);
 		used = spm_emu.used;
@@ -349,8 +354,10 @@ static int spm_emu_stats_show(struct seq_file *m, void *v)
 DEFINE_SHOW_ATTRIBUTE(spm_emu_stats);
 
 /*
- * How many stored pages that are still allocated no longer hold what was
- * demoted there: anything but 0 means something wrote to the node.
+ * How many stored pages that are still mapped no longer hold what was
+ * demoted there: anything but 0 means something wrote to the node.  A
+ * page not (or no longer) mapped is not checked: demotion maps it only
+ * once it has been copied.
  */
 static int spm_emu_verify_show(struct seq_file *m, void *v)
 {
@@ -362,8 +369,9 @@ static int spm_emu_verify_show(struct seq_file *m, void *v)
 	guard(mutex)(&spm_emu_mutex);
 	for (i = 0; i < emu->nr_pfns; i++) {
 		spin_lock(&emu->lock);
-		if (emu->cost[i] && !spm_emu_freed(emu, i)) {
-			page = pfn_to_page(emu->start_pfn + i);
+		page = pfn_to_online_page(emu->start_pfn + i);
+		if (emu->cost[i] && page && page_ref_count(page) &&
+		    page_mapped(page)) {
 			addr = kmap_local_page(page);
 			checked++;
 			if (spm_emu_hash(addr) != emu->hash[i])

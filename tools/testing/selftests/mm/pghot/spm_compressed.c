@@ -37,6 +37,7 @@
 #define EMU		"/sys/kernel/debug/spm_compressed_emu/"
 #define CGROUP		"/sys/fs/cgroup/spm_compressed"
 #define DIRECT_FILE	"/mnt/disk/spm_compressed.data"
+#define SWAPFILE	"/mnt/disk/spm_compressed.swap"
 #define MB		(1024UL * 1024)
 #define LEN		(8 * MB)
 #define SEED		0xc0de5eedull
@@ -87,6 +88,20 @@ static char *alloc_filled(size_t len, bool compressible, uint64_t seed)
 	if (buf)
 		madvise(buf, len, MADV_NOHUGEPAGE);
 	return buf;
+}
+
+/* Is [@buf + @from, @buf + @len) as spm_fill(@buf, @len, @seed) left it? */
+static bool same_as(const char *buf, size_t len, size_t from, uint64_t seed)
+{
+	char *ref = malloc(len);
+	bool same;
+
+	if (!ref)
+		return false;
+	spm_fill(ref, len, seed);
+	same = !memcmp(buf + from, ref + from, len - from);
+	free(ref);
+	return same;
 }
 
 static long verify(const char *buf, size_t len, bool compressible, uint64_t seed)
@@ -145,12 +160,16 @@ static long long emu_changed(long long *checked)
 	return p ? atoll(p + 8) : -1;
 }
 
-/* Nothing wrote to the node: every page the emulator stored is intact. */
-#define NODE_UNWRITTEN() do {						\
+/*
+ * Nothing wrote to the node: every page the emulator stored and that is
+ * still mapped is intact, and there are at least @min of them to check.
+ */
+#define NODE_UNWRITTEN(min) do {					\
 	long long _checked, _changed = emu_changed(&_checked);		\
 	EXPECT_EQ(0, _changed)						\
 		TH_LOG("%lld of %lld pages on the node were written",	\
 		       _changed, _checked);				\
+	EXPECT_GE(_checked, (long long)(min));				\
 } while (0)
 
 FIXTURE(compressed) {
@@ -185,6 +204,7 @@ FIXTURE_TEARDOWN(compressed)
 		return;
 	enter_cgroup(false);
 	unlink(DIRECT_FILE);
+	spm_swap_off(SWAPFILE);
 	tier_restore_all();
 	tier_write_file(EMU "attach", "-1");
 	tier_write_file(EMU "physical_kb", "0");
@@ -203,7 +223,7 @@ FIXTURE_TEARDOWN(compressed)
 TEST_F_TIMEOUT(compressed, read_in_place, 120)
 {
 	long long dem0 = tier_vmstat("pgdemote_compressed");
-	long long wf0, checked, stored = emu_stat("stored_pages");
+	long long wf0, stored = emu_stat("stored_pages");
 	char *buf = alloc_filled(LEN, true, SEED);
 	size_t before;
 
@@ -219,9 +239,7 @@ TEST_F_TIMEOUT(compressed, read_in_place, 120)
 	EXPECT_EQ(before, tier_pages_on_node(buf, LEN, self->node));
 	EXPECT_EQ(0, tier_vmstat("pgpromote_compressed_write") - wf0);
 	/* The emulator checks what it stored: every page it demoted. */
-	EXPECT_GE(emu_changed(&checked), 0);
-	EXPECT_GE(checked, (long long)before);
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(before);
 	munmap(buf, LEN);
 }
 
@@ -243,11 +261,12 @@ TEST_F_TIMEOUT(compressed, write_moves_page, 120)
 		__atomic_fetch_xor(w, 0, __ATOMIC_RELAXED);
 	}
 	EXPECT_EQ(0, tier_pages_on_node(buf, half * tier_page_size, self->node));
-	EXPECT_EQ(on - tier_pages_on_node(buf + half * tier_page_size,
+	/* At least those moved (other processes may write theirs). */
+	EXPECT_LE(on - tier_pages_on_node(buf + half * tier_page_size,
 					  LEN - half * tier_page_size, self->node),
 		  tier_vmstat("pgpromote_compressed_write") - wf0);
 	EXPECT_EQ(-1, verify(buf, LEN, true, SEED));
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
 	munmap(buf, LEN);
 }
 
@@ -276,7 +295,7 @@ TEST_F_TIMEOUT(compressed, fork_cow, 120)
 	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
 	EXPECT_EQ(on, tier_pages_on_node(buf, LEN, self->node));
 	EXPECT_EQ(-1, spm_verify(buf, LEN, SEED));
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(on);
 	spm_fill(buf, LEN, SEED + 2);
 	EXPECT_EQ(0, tier_pages_on_node(buf, LEN, self->node));
 	EXPECT_EQ(-1, spm_verify(buf, LEN, SEED + 2));
@@ -311,13 +330,13 @@ TEST_F_TIMEOUT(compressed, process_vm_writev_moves, 120)
 			_exit(2);
 		spm_fill(src, LEN, SEED + 3);
 		local.iov_base = src;
-		local.iov_len = LEN;
+		local.iov_len = LEN / 2;
 		remote.iov_base = buf;
-		remote.iov_len = LEN;
+		remote.iov_len = LEN / 2;
 		got = process_vm_writev(getppid(), &local, 1, &remote, 1, 0);
-		if (got != (ssize_t)LEN)
+		if (got != (ssize_t)LEN / 2)
 			fprintf(stderr, "process_vm_writev: %zd: %s\n", got, strerror(errno));
-		_exit(got != (ssize_t)LEN);
+		_exit(got != (ssize_t)LEN / 2);
 	}
 	spm_fill(buf, LEN, SEED);
 	DEMOTE_ALL(buf, LEN);
@@ -325,9 +344,13 @@ TEST_F_TIMEOUT(compressed, process_vm_writev_moves, 120)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
 		TH_LOG("child: status 0x%x", status);
-	EXPECT_EQ(0, tier_pages_on_node(buf, LEN, self->node));
-	EXPECT_EQ(-1, spm_verify(buf, LEN, SEED + 3));
-	NODE_UNWRITTEN();
+	/* The half written moved; the other half is still there, intact. */
+	EXPECT_EQ(0, tier_pages_on_node(buf, LEN / 2, self->node));
+	EXPECT_EQ(-1, spm_verify(buf, LEN / 2, SEED + 3));
+	EXPECT_TRUE(same_as(buf, LEN, LEN / 2, SEED));
+	EXPECT_GE(tier_pages_on_node(buf + LEN / 2, LEN / 2, self->node),
+		  self->pages / 2 * 80 / 100);
+	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
 	close(pipefd[0]);
 	close(pipefd[1]);
 	munmap(buf, LEN);
@@ -352,6 +375,7 @@ TEST_F_TIMEOUT(compressed, ptrace_poke_moves, 120)
 	ASSERT_GE(pid, 0);
 	if (!pid) {
 		size_t want = self->pages * WANT_PCT / 100, on;
+		long long checked;
 
 		/* The child's own pages, demoted before it stops. */
 		spm_fill(buf, LEN, SEED);
@@ -364,10 +388,14 @@ TEST_F_TIMEOUT(compressed, ptrace_poke_moves, 120)
 		/* The parent peeked every page and poked the first half. */
 		for (i = 0; i < half; i++)
 			((uint64_t *)(buf + i * tier_page_size))[0] ^= ~0ULL;
-		_exit(spm_verify(buf, LEN, SEED) != -1 ? 5 :
-		      tier_pages_on_node(buf, half * tier_page_size, self->node) ? 6 :
-		      on - tier_pages_on_node(buf, LEN, self->node) >
-		      half ? 7 : 0);
+		if (spm_verify(buf, LEN, SEED) != -1)
+			_exit(5);
+		if (tier_pages_on_node(buf, half * tier_page_size, self->node))
+			_exit(6);
+		if (on - tier_pages_on_node(buf, LEN, self->node) > half)
+			_exit(7);
+		/* The half not poked is still on the node, unwritten. */
+		_exit(emu_changed(&checked) || checked < (long long)(on - half) ? 8 : 0);
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFSTOPPED(status)) TH_LOG("child exited %d", WEXITSTATUS(status));
@@ -383,7 +411,6 @@ TEST_F_TIMEOUT(compressed, ptrace_poke_moves, 120)
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	NODE_UNWRITTEN();
 	munmap(buf, LEN);
 }
 
@@ -406,13 +433,16 @@ TEST_F_TIMEOUT(compressed, o_direct_read_moves, 120)
 	DEMOTE_ALL(buf, LEN);
 	fd = open(DIRECT_FILE, O_RDONLY | O_DIRECT);
 	ASSERT_LE(0, fd);
-	got = pread(fd, buf, LEN, 0);
+	got = pread(fd, buf, LEN / 2, 0);
 	close(fd);
 	unlink(DIRECT_FILE);
-	ASSERT_EQ((ssize_t)LEN, got);
-	EXPECT_EQ(0, tier_pages_on_node(buf, LEN, self->node));
-	EXPECT_EQ(-1, spm_verify(buf, LEN, SEED + 4));
-	NODE_UNWRITTEN();
+	ASSERT_EQ((ssize_t)LEN / 2, got);
+	EXPECT_EQ(0, tier_pages_on_node(buf, LEN / 2, self->node));
+	EXPECT_EQ(-1, spm_verify(buf, LEN / 2, SEED + 4));
+	EXPECT_TRUE(same_as(buf, LEN, LEN / 2, SEED));
+	EXPECT_GE(tier_pages_on_node(buf + LEN / 2, LEN / 2, self->node),
+		  self->pages / 2 * 80 / 100);
+	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
 	munmap(buf, LEN);
 }
 
@@ -438,7 +468,7 @@ TEST_F_TIMEOUT(compressed, full_device_falls_back, 120)
 	EXPECT_GE(on1, self->pages * WANT_PCT / 100 - MB / tier_page_size);
 	EXPECT_GT(tier_vmstat("pgdemote_compressed_refused") - ref0, 0);
 	EXPECT_EQ(-1, verify(buf, LEN, false, SEED));
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(on_spm);
 	munmap(buf, LEN);
 }
 
@@ -529,16 +559,18 @@ TEST_F_TIMEOUT(compressed, ksm_merges_unwritten, 120)
 		ASSERT_EQ(0, tier_read_long("/sys/kernel/mm/ksm/pages_sharing", &sharing));
 	} while ((size_t)sharing < pages * WANT_PCT / 100 && tier_now() < end);
 	EXPECT_GE((size_t)sharing, pages * WANT_PCT / 100);
-	/* Stop KSM before anything else is compared. */
+	/* Merged: whichever copy KSM kept, what is on the node is intact. */
+	NODE_UNWRITTEN(0);
+	/* Stop KSM (unmerging copies) before anything else is compared. */
 	ASSERT_EQ(0, tier_write_file("/sys/kernel/mm/ksm/run", "2"));
 	EXPECT_EQ(-1, spm_verify(a, len, SEED + 8));
 	EXPECT_EQ(-1, spm_verify(b, len, SEED + 8));
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(0);
 	spm_fill(a, len, SEED + 9);
 	EXPECT_EQ(0, tier_pages_on_node(a, len, self->node));
 	EXPECT_EQ(-1, spm_verify(a, len, SEED + 9));
 	EXPECT_EQ(-1, spm_verify(b, len, SEED + 8));
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(0);
 	munmap(a, len);
 	munmap(b, len);
 }
@@ -600,8 +632,104 @@ TEST_F_TIMEOUT(compressed, thp_split_for_node, 120)
 	EXPECT_GE(tier_vmstat("thp_split_page") - split0, 1);
 	EXPECT_EQ(0, tier_thp_bytes(buf));
 	EXPECT_EQ(-1, tier_verify(buf, len, SEED + 16));
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(tier_pages_on_node(buf, len, self->node));
 	munmap(buf, len);
+}
+
+/*
+ * mprotect() read-only and back to read-write leaves the node's pages
+ * read-only: a write still moves the page first.
+ */
+TEST_F_TIMEOUT(compressed, mprotect_keeps_read_only, 120)
+{
+	char *buf = alloc_filled(LEN, true, SEED + 17);
+	size_t i, half = self->pages / 2;
+
+	ASSERT_NE(NULL, buf);
+	DEMOTE_ALL(buf, LEN);
+	ASSERT_EQ(0, mprotect(buf, LEN, PROT_READ));
+	ASSERT_EQ(0, mprotect(buf, LEN, PROT_READ | PROT_WRITE));
+	for (i = 0; i < half; i++)
+		__atomic_fetch_xor((uint64_t *)(buf + i * tier_page_size), 0,
+				   __ATOMIC_RELAXED);
+	EXPECT_EQ(0, tier_pages_on_node(buf, half * tier_page_size, self->node));
+	EXPECT_EQ(-1, spm_verify(buf, LEN, SEED + 17));
+	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
+	munmap(buf, LEN);
+}
+
+/*
+ * process_vm_readv() pins what it reads: a pin expects later writes to
+ * reach the pinned page, so it moves the page off the node first (an
+ * unshare), and reads the right data.
+ */
+TEST_F_TIMEOUT(compressed, process_vm_readv_pins_move, 120)
+{
+	char *buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int status, pipefd[2];
+	char go;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, buf);
+	madvise(buf, LEN, MADV_NOHUGEPAGE);
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct iovec local, remote;
+		char *dst = malloc(LEN / 2);
+
+		if (!dst || read(pipefd[0], &go, 1) != 1)
+			_exit(2);
+		local.iov_base = dst;
+		local.iov_len = LEN / 2;
+		remote.iov_base = buf;
+		remote.iov_len = LEN / 2;
+		if (process_vm_readv(getppid(), &local, 1, &remote, 1, 0) != (ssize_t)LEN / 2)
+			_exit(3);
+		_exit(spm_verify(dst, LEN / 2, SEED + 18) != -1 ? 4 : 0);
+	}
+	spm_fill(buf, LEN, SEED + 18);
+	DEMOTE_ALL(buf, LEN);
+	ASSERT_EQ(1, write(pipefd[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("child: status 0x%x", status);
+	EXPECT_EQ(0, tier_pages_on_node(buf, LEN / 2, self->node));
+	EXPECT_EQ(-1, spm_verify(buf, LEN, SEED + 18));
+	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
+	close(pipefd[0]);
+	close(pipefd[1]);
+	munmap(buf, LEN);
+}
+
+/*
+ * The node is in no zonelist, but its pages are still charged to the
+ * cgroup: cgroup reclaim swaps them out from there, and they read back
+ * intact.  Before, they could never leave the node but by a fault.
+ */
+TEST_F_TIMEOUT(compressed, cgroup_reclaim_swaps_from_node, 180)
+{
+	char *buf = alloc_filled(LEN, true, SEED + 19);
+	long long out0;
+	size_t on;
+	double end;
+
+	ASSERT_NE(NULL, buf);
+	DEMOTE_ALL(buf, LEN);
+	/* Straight to the swap file, not to zswap. */
+	ASSERT_EQ(0, tier_set_knob("/sys/module/zswap/parameters/enabled", "N"));
+	ASSERT_EQ(0, spm_swap_on(SWAPFILE, 64));
+	out0 = tier_vmstat("pswpout");
+	end = tier_now() + 30 * tier_slow();
+	while ((on = tier_pages_on_node(buf, LEN, self->node)) > self->pages / 10 &&
+	       tier_now() < end)
+		tier_write_file(CGROUP "/memory.reclaim", "8M");
+	EXPECT_LE(on, self->pages / 10);
+	EXPECT_GE(tier_vmstat("pswpout") - out0, (long long)self->pages * 80 / 100);
+	EXPECT_EQ(-1, spm_verify(buf, LEN, SEED + 19));
+	munmap(buf, LEN);
 }
 
 /*
@@ -640,7 +768,7 @@ TEST_F_TIMEOUT(compressed, pghot_promotes_read_pages, 120)
 	spm_fill(buf, len, SEED + 15);
 	EXPECT_EQ(-1, spm_verify(buf, len, SEED + 15));
 	EXPECT_EQ(0, tier_vmstat("pgpromote_compressed_write") - wf0);
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(0);
 	free(pfns);
 	munmap(buf, len);
 }
@@ -675,7 +803,7 @@ TEST_F_TIMEOUT(compressed, kswapd_demotes_there, 300)
 	EXPECT_GT(tier_vmstat("pgdemote_kswapd") + tier_vmstat("pgdemote_direct") - rec0, 0);
 	EXPECT_EQ(-1, tier_verify(cold, fill, SEED + 12));
 	EXPECT_EQ(-1, spm_verify(more, extra, SEED + 13));
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(cold_on);
 	ksft_print_msg("kswapd: %zu of %zu cold pages went to node %d, %zu to node 1\n",
 		       cold_on, fill / tier_page_size, self->node,
 		       tier_pages_on_node(cold, fill, 1));
@@ -729,6 +857,7 @@ TEST_F_TIMEOUT(compressed, figure_dram_saved, 300)
 		if (pass) {
 			used = emu_stat("used_bytes");
 			stored = emu_stat("stored_pages");
+			NODE_UNWRITTEN(on[1][2]);
 		}
 		munmap(buf, len);
 	}
@@ -747,7 +876,6 @@ TEST_F_TIMEOUT(compressed, figure_dram_saved, 300)
 	EXPECT_GE(on[1][2], want);
 	EXPECT_GE(on[0][0] + on[0][1], on[1][0] + on[1][1] + want);
 	EXPECT_LT(used, stored * (long long)tier_page_size);
-	NODE_UNWRITTEN();
 }
 
 /*
@@ -808,7 +936,7 @@ TEST_F_TIMEOUT(compressed, figure_costs, 300)
 	ksft_print_msg("figure costs: reclaim CPU/page: node1 %.1f us, node%d %.1f us (%.2fx)\n",
 		       cpu[0] / demoted[0] * 1e6, self->node, cpu[1] / demoted[1] * 1e6,
 		       cpu[0] > 0 ? cpu[1] / demoted[1] / (cpu[0] / demoted[0]) : 0.0);
-	NODE_UNWRITTEN();
+	NODE_UNWRITTEN(0);
 }
 
 TIER_HARNESS_MAIN
