@@ -303,56 +303,101 @@ TEST_F_TIMEOUT(compressed, fork_cow, 120)
 }
 
 /*
- * Another process writes the pages through process_vm_writev(): a child,
- * forked before the buffer is touched, so that the parent's pages are its
- * own (exclusive) when they are demoted.  Each page it writes moves, and
- * holds the new data.
+ * The child of vm_peer_on_demoted(): once told to go (a byte on @go), it
+ * writes (@do_write) the first half of its parent's @buf with the pattern
+ * of @seed through process_vm_writev(), or reads it through
+ * process_vm_readv() and checks it holds that pattern.  Exits 0 if all
+ * went well.
+ */
+static void vm_peer(char *buf, bool do_write, uint64_t seed, int go)
+{
+	struct iovec local, remote;
+	char *mine = malloc(LEN / 2), byte;
+	ssize_t got;
+
+	if (!mine || read(go, &byte, 1) != 1)
+		_exit(2);
+	if (do_write)
+		spm_fill(mine, LEN / 2, seed);
+	local.iov_base = mine;
+	local.iov_len = LEN / 2;
+	remote.iov_base = buf;
+	remote.iov_len = LEN / 2;
+	got = do_write ? process_vm_writev(getppid(), &local, 1, &remote, 1, 0) :
+			 process_vm_readv(getppid(), &local, 1, &remote, 1, 0);
+	if (got != (ssize_t)LEN / 2) {
+		fprintf(stderr, "process_vm_%sv: %zd: %s\n", do_write ? "write" : "read",
+			got, strerror(errno));
+		_exit(3);
+	}
+	_exit(!do_write && spm_verify(mine, LEN / 2, seed) != -1 ? 4 : 0);
+}
+
+/*
+ * Fill @buf (LEN bytes, untouched) with the pattern of @fill, demote it to
+ * @node, then let vm_peer() write or read its first half.  The child is
+ * forked before @buf is touched, so that the parent's pages are its own
+ * (exclusive) when they are demoted.  Returns the child's wait status, or
+ * -1 if the buffer was not demoted or the child could not be run.
+ */
+static int vm_peer_on_demoted(char *buf, bool do_write, uint64_t fill,
+			      uint64_t peer, int node)
+{
+	size_t want = LEN / tier_page_size * WANT_PCT / 100;
+	int status, go[2];
+	bool demoted;
+	pid_t pid;
+
+	if (pipe(go))
+		return -1;
+	pid = fork();
+	if (!pid)
+		vm_peer(buf, do_write, peer, go[0]);
+	if (pid < 0)
+		return -1;
+	spm_fill(buf, LEN, fill);
+	demoted = demote(buf, LEN, node, want, 30) >= want;
+	/* Demoted or not, let the child go (or end) and reap it. */
+	if (demoted && write(go[1], "g", 1) != 1)
+		demoted = false;
+	close(go[1]);
+	close(go[0]);
+	if (waitpid(pid, &status, 0) != pid || !demoted)
+		return -1;
+	return status;
+}
+
+/* An untouched LEN-byte buffer of small pages. */
+static char *untouched(void)
+{
+	char *buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (buf == MAP_FAILED)
+		return NULL;
+	madvise(buf, LEN, MADV_NOHUGEPAGE);
+	return buf;
+}
+
+/*
+ * Another process writes half the pages through process_vm_writev(): each
+ * page it writes moves and holds the new data; the other half stays on the
+ * node, intact.
  */
 TEST_F_TIMEOUT(compressed, process_vm_writev_moves, 120)
 {
-	char *buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *src;
-	int status, pipefd[2];
-	ssize_t got;
-	char go;
-	pid_t pid;
+	char *buf = untouched();
+	int status;
 
-	ASSERT_NE(MAP_FAILED, buf);
-	madvise(buf, LEN, MADV_NOHUGEPAGE);
-	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (!pid) {
-		struct iovec local, remote;
-
-		src = malloc(LEN);
-		if (!src || read(pipefd[0], &go, 1) != 1)
-			_exit(2);
-		spm_fill(src, LEN, SEED + 3);
-		local.iov_base = src;
-		local.iov_len = LEN / 2;
-		remote.iov_base = buf;
-		remote.iov_len = LEN / 2;
-		got = process_vm_writev(getppid(), &local, 1, &remote, 1, 0);
-		if (got != (ssize_t)LEN / 2)
-			fprintf(stderr, "process_vm_writev: %zd: %s\n", got, strerror(errno));
-		_exit(got != (ssize_t)LEN / 2);
-	}
-	spm_fill(buf, LEN, SEED);
-	DEMOTE_ALL(buf, LEN);
-	ASSERT_EQ(1, write(pipefd[1], "g", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
-		TH_LOG("child: status 0x%x", status);
-	/* The half written moved; the other half is still there, intact. */
+	ASSERT_NE(NULL, buf);
+	status = vm_peer_on_demoted(buf, true, SEED, SEED + 3, self->node);
+	ASSERT_EQ(0, status) TH_LOG("child: status 0x%x (-1: not demoted)", status);
 	EXPECT_EQ(0, tier_pages_on_node(buf, LEN / 2, self->node));
 	EXPECT_EQ(-1, spm_verify(buf, LEN / 2, SEED + 3));
 	EXPECT_TRUE(same_as(buf, LEN, LEN / 2, SEED));
 	EXPECT_GE(tier_pages_on_node(buf + LEN / 2, LEN / 2, self->node),
 		  self->pages / 2 * 80 / 100);
 	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
-	close(pipefd[0]);
-	close(pipefd[1]);
 	munmap(buf, LEN);
 }
 
@@ -362,15 +407,13 @@ TEST_F_TIMEOUT(compressed, process_vm_writev_moves, 120)
  */
 TEST_F_TIMEOUT(compressed, ptrace_poke_moves, 120)
 {
-	char *buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *buf = untouched();
 	size_t i, half = self->pages / 2;
 	int status;
 	pid_t pid;
 	long word;
 
-	ASSERT_NE(MAP_FAILED, buf);
-	madvise(buf, LEN, MADV_NOHUGEPAGE);
+	ASSERT_NE(NULL, buf);
 	pid = fork();
 	ASSERT_GE(pid, 0);
 	if (!pid) {
@@ -665,42 +708,15 @@ TEST_F_TIMEOUT(compressed, mprotect_keeps_read_only, 120)
  */
 TEST_F_TIMEOUT(compressed, process_vm_readv_pins_move, 120)
 {
-	char *buf = mmap(NULL, LEN, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	int status, pipefd[2];
-	char go;
-	pid_t pid;
+	char *buf = untouched();
+	int status;
 
-	ASSERT_NE(MAP_FAILED, buf);
-	madvise(buf, LEN, MADV_NOHUGEPAGE);
-	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (!pid) {
-		struct iovec local, remote;
-		char *dst = malloc(LEN / 2);
-
-		if (!dst || read(pipefd[0], &go, 1) != 1)
-			_exit(2);
-		local.iov_base = dst;
-		local.iov_len = LEN / 2;
-		remote.iov_base = buf;
-		remote.iov_len = LEN / 2;
-		if (process_vm_readv(getppid(), &local, 1, &remote, 1, 0) != (ssize_t)LEN / 2)
-			_exit(3);
-		_exit(spm_verify(dst, LEN / 2, SEED + 18) != -1 ? 4 : 0);
-	}
-	spm_fill(buf, LEN, SEED + 18);
-	DEMOTE_ALL(buf, LEN);
-	ASSERT_EQ(1, write(pipefd[1], "g", 1));
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
-		TH_LOG("child: status 0x%x", status);
+	ASSERT_NE(NULL, buf);
+	status = vm_peer_on_demoted(buf, false, SEED + 18, SEED + 18, self->node);
+	ASSERT_EQ(0, status) TH_LOG("child: status 0x%x (-1: not demoted)", status);
 	EXPECT_EQ(0, tier_pages_on_node(buf, LEN / 2, self->node));
 	EXPECT_EQ(-1, spm_verify(buf, LEN, SEED + 18));
 	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
-	close(pipefd[0]);
-	close(pipefd[1]);
 	munmap(buf, LEN);
 }
 
