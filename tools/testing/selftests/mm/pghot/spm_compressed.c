@@ -193,6 +193,9 @@ FIXTURE_SETUP(compressed)
 	tier_write_file(EMU "attach", "-1");
 	ASSERT_EQ(0, tier_write_file(EMU "physical_kb", "0"));
 	ASSERT_EQ(0, tier_write_file(EMU "attach", id));
+	/* The default watermark, whatever an earlier test set. */
+	ASSERT_EQ(0, tier_write_file(node_attr(self->node, "compressed_demotion_wmark_kb"),
+				     "0"));
 	ASSERT_EQ(0, tier_set_knob("/sys/kernel/mm/numa/demotion_enabled", "1"));
 	ASSERT_EQ(0, tier_set_knob(node_attr(self->node, "compressed_demotion"), "1"));
 	ASSERT_EQ(0, enter_cgroup(true));
@@ -261,6 +264,8 @@ TEST_F_TIMEOUT(compressed, write_moves_page, 120)
 		__atomic_fetch_xor(w, 0, __ATOMIC_RELAXED);
 	}
 	EXPECT_EQ(0, tier_pages_on_node(buf, half * tier_page_size, self->node));
+	/* To the faulting CPU's node, which has room. */
+	EXPECT_EQ(half, tier_pages_on_node(buf, half * tier_page_size, 0));
 	/* At least those moved (other processes may write theirs). */
 	EXPECT_LE(on - tier_pages_on_node(buf + half * tier_page_size,
 					  LEN - half * tier_page_size, self->node),
@@ -718,6 +723,46 @@ TEST_F_TIMEOUT(compressed, process_vm_readv_pins_move, 120)
 	EXPECT_EQ(-1, spm_verify(buf, LEN, SEED + 18));
 	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
 	munmap(buf, LEN);
+}
+
+/*
+ * A write fault that cannot get a page of system RAM (the cgroup at its
+ * limit, no swap) ends in the OOM killer, as any fault would: it never
+ * writes the page on the node.
+ */
+TEST_F_TIMEOUT(compressed, write_without_memory_ooms, 120)
+{
+	char max[32], events[512], *p;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		char *buf = alloc_filled(LEN, true, SEED + 20);
+		size_t want = self->pages * WANT_PCT / 100, i;
+
+		if (!buf || demote(buf, LEN, self->node, want, 30) < want)
+			_exit(2);
+		/* No more than what is charged now: nothing left to reclaim. */
+		if (tier_read_file(CGROUP "/memory.current", max, sizeof(max)) ||
+		    tier_write_file(CGROUP "/memory.max", max))
+			_exit(3);
+		for (i = 0; i < self->pages; i++)
+			__atomic_fetch_xor((uint64_t *)(buf + i * tier_page_size), 1,
+					   __ATOMIC_RELAXED);
+		/* Every write found a page: past memory.max, a bug. */
+		_exit(4);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	tier_write_file(CGROUP "/memory.max", "max");
+	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+		TH_LOG("child not killed: status 0x%x (exit 2, 3: set-up failed)", status);
+	ASSERT_EQ(0, tier_read_file(CGROUP "/memory.events", events, sizeof(events)));
+	p = strstr(events, "oom_kill ");
+	ASSERT_NE(NULL, p);
+	EXPECT_LT(0, atoll(p + 9)) TH_LOG("%s", events);
+	NODE_UNWRITTEN(0);
 }
 
 /*
