@@ -726,46 +726,6 @@ TEST_F_TIMEOUT(compressed, process_vm_readv_pins_move, 120)
 }
 
 /*
- * A write fault that cannot get a page of system RAM (the cgroup at its
- * limit, no swap) ends in the OOM killer, as any fault would: it never
- * writes the page on the node.
- */
-TEST_F_TIMEOUT(compressed, write_without_memory_ooms, 120)
-{
-	char max[32], events[512], *p;
-	int status;
-	pid_t pid;
-
-	pid = fork();
-	ASSERT_GE(pid, 0);
-	if (!pid) {
-		char *buf = alloc_filled(LEN, true, SEED + 20);
-		size_t want = self->pages * WANT_PCT / 100, i;
-
-		if (!buf || demote(buf, LEN, self->node, want, 30) < want)
-			_exit(2);
-		/* No more than what is charged now: nothing left to reclaim. */
-		if (tier_read_file(CGROUP "/memory.current", max, sizeof(max)) ||
-		    tier_write_file(CGROUP "/memory.max", max))
-			_exit(3);
-		for (i = 0; i < self->pages; i++)
-			__atomic_fetch_xor((uint64_t *)(buf + i * tier_page_size), 1,
-					   __ATOMIC_RELAXED);
-		/* Every write found a page: past memory.max, a bug. */
-		_exit(4);
-	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	tier_write_file(CGROUP "/memory.max", "max");
-	ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-		TH_LOG("child not killed: status 0x%x (exit 2, 3: set-up failed)", status);
-	ASSERT_EQ(0, tier_read_file(CGROUP "/memory.events", events, sizeof(events)));
-	p = strstr(events, "oom_kill ");
-	ASSERT_NE(NULL, p);
-	EXPECT_LT(0, atoll(p + 9)) TH_LOG("%s", events);
-	NODE_UNWRITTEN(0);
-}
-
-/*
  * The node is in no zonelist, but its pages are still charged to the
  * cgroup: cgroup reclaim swaps them out from there, and they read back
  * intact.  Before, they could never leave the node but by a fault.
