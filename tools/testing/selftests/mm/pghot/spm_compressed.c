@@ -172,6 +172,22 @@ static long long emu_changed(long long *checked)
 	EXPECT_GE(_checked, (long long)(min));				\
 } while (0)
 
+/*
+ * The first half of @buf (LEN bytes, filled with @old and demoted) was
+ * written with @new from outside: it moved off the node and holds @new;
+ * the second half is still on the node, as it was, and unwritten.
+ */
+#define HALF_WRITTEN(buf, new, old) do {				\
+	char *_buf = (buf);						\
+									\
+	EXPECT_EQ(0, tier_pages_on_node(_buf, LEN / 2, self->node));	\
+	EXPECT_EQ(-1, spm_verify(_buf, LEN / 2, new));			\
+	EXPECT_TRUE(same_as(_buf, LEN, LEN / 2, old));			\
+	EXPECT_GE(tier_pages_on_node(_buf + LEN / 2, LEN / 2, self->node), \
+		  self->pages / 2 * 80 / 100);				\
+	NODE_UNWRITTEN(tier_pages_on_node(_buf, LEN, self->node));	\
+} while (0)
+
 FIXTURE(compressed) {
 	int node;
 	size_t pages;
@@ -397,12 +413,7 @@ TEST_F_TIMEOUT(compressed, process_vm_writev_moves, 120)
 	ASSERT_NE(NULL, buf);
 	status = vm_peer_on_demoted(buf, true, SEED, SEED + 3, self->node);
 	ASSERT_EQ(0, status) TH_LOG("child: status 0x%x (-1: not demoted)", status);
-	EXPECT_EQ(0, tier_pages_on_node(buf, LEN / 2, self->node));
-	EXPECT_EQ(-1, spm_verify(buf, LEN / 2, SEED + 3));
-	EXPECT_TRUE(same_as(buf, LEN, LEN / 2, SEED));
-	EXPECT_GE(tier_pages_on_node(buf + LEN / 2, LEN / 2, self->node),
-		  self->pages / 2 * 80 / 100);
-	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
+	HALF_WRITTEN(buf, SEED + 3, SEED);
 	munmap(buf, LEN);
 }
 
@@ -485,12 +496,7 @@ TEST_F_TIMEOUT(compressed, o_direct_read_moves, 120)
 	close(fd);
 	unlink(DIRECT_FILE);
 	ASSERT_EQ((ssize_t)LEN / 2, got);
-	EXPECT_EQ(0, tier_pages_on_node(buf, LEN / 2, self->node));
-	EXPECT_EQ(-1, spm_verify(buf, LEN / 2, SEED + 4));
-	EXPECT_TRUE(same_as(buf, LEN, LEN / 2, SEED));
-	EXPECT_GE(tier_pages_on_node(buf + LEN / 2, LEN / 2, self->node),
-		  self->pages / 2 * 80 / 100);
-	NODE_UNWRITTEN(tier_pages_on_node(buf, LEN, self->node));
+	HALF_WRITTEN(buf, SEED + 4, SEED);
 	munmap(buf, LEN);
 }
 
